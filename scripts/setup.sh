@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs everything nbhub needs on a fresh Debian 12 machine. Idempotent; slow parts are
+# cached outside the repository (NBHUB_CACHE_DIR, see README).
+#   scripts/setup.sh            node packages + Python virtualenv (enough to run nbhub)
+#   scripts/setup.sh --test     also what the test suite needs (chromium, …)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+# shellcheck source=scripts/cache-dir.sh
+. scripts/cache-dir.sh
+
+need_apt=()
+command -v python3 >/dev/null || need_apt+=(python3)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ "$want_test" = 1 ]; then
+  command -v chromium >/dev/null || need_apt+=(chromium)
+fi
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${need_apt[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install Debian packages: ${need_apt[*]} (needs root)" >&2
+    exit 1
+  fi
+fi
+
+# Node packages: reinstall only when the lockfile changed.
+stamp=node_modules/.nbhub-lock-stamp
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > "$stamp"
+fi
+
+bash scripts/setup-python.sh

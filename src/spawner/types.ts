@@ -1,0 +1,76 @@
+// The Spawner contract. Implementations: local process (this folder), kubernetes (later).
+// Every implementation runs the shared conformance suite `spawner.case.ts`.
+
+export interface SpawnSpec {
+  userName: string;
+  /** '' for the default server. */
+  serverName: string;
+  /** Full environment from the hub (protocol.md §1.2) minus JUPYTERHUB_SERVICE_URL,
+   *  which the spawner sets once it knows the address it binds. */
+  env: Record<string, string>;
+  /** The URL prefix the server serves under, e.g. /user/alice/ . */
+  servicePrefix: string;
+  /** Command to run (argv); already resolved from singleuser.cmd. */
+  cmd: string[];
+  /** Extra args appended after cmd. */
+  args: string[];
+  userOptions: Record<string, unknown>;
+}
+
+export interface ProgressEvent {
+  progress: number; // 0..100
+  message: string;
+  html_message?: string;
+}
+
+export interface StartResult {
+  /** Origin the proxy targets, no path, e.g. http://127.0.0.1:54321 */
+  target: string;
+  /** JSON persisted by the hub; given back to poll/stop, also after a hub restart. */
+  state: Record<string, unknown>;
+}
+
+export type PollResult =
+  | { running: true }
+  | { running: false; exitCode: number | null; message: string; logTail: string[] };
+
+/** Raised by start() when the server cannot be started or died during start-up. */
+export class SpawnFailedError extends Error {
+  readonly code = 'SPAWN_FAILED';
+  constructor(
+    message: string,
+    readonly exitCode: number | null,
+    readonly logTail: string[],
+  ) {
+    super(message);
+  }
+}
+
+export interface StartContext {
+  /** Called by the spawner to report progress to the user. */
+  progress(ev: ProgressEvent): void;
+  /** Aborted when the hub cancels the spawn (user pressed stop, timeout). */
+  signal: AbortSignal;
+}
+
+export interface Spawner {
+  readonly kind: string;
+  /**
+   * Starts the server and resolves once the process/pod exists and has an address
+   * (not necessarily answering HTTP yet: the hub polls readiness itself).
+   */
+  start(spec: SpawnSpec, ctx: StartContext): Promise<StartResult>;
+  /** Cheap liveness check from persisted state (no network per user for kubernetes). */
+  poll(state: Record<string, unknown>): Promise<PollResult>;
+  /**
+   * Resolves when the server exits; used by the hub to fail a spawn within a second
+   * and to notice crashes. Resolves with the same shape as poll's not-running result.
+   */
+  waitForExit(state: Record<string, unknown>, signal: AbortSignal): Promise<PollResult & { running: false }>;
+  /** Stops the server: graceful signal, then force after the grace period. Idempotent. */
+  stop(state: Record<string, unknown>, opts: { graceMs: number }): Promise<void>;
+  /** Last lines of the server's output, for error pages. */
+  logTail(state: Record<string, unknown>, lines: number): Promise<string[]>;
+  /** Releases watchers/timers (not the servers). */
+  close(): Promise<void>;
+}

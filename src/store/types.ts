@@ -1,0 +1,207 @@
+// The persistence contract of nbhub. One SQL implementation (Kysely) serves SQLite,
+// PostgreSQL and MySQL/MariaDB; every implementation runs `store.case.ts`.
+
+/** Persisted lifecycle of one server. In-flight detail (progress events) lives in memory. */
+export type ServerPhase = 'stopped' | 'spawning' | 'running' | 'stopping';
+
+export interface SpawnFailure {
+  /** Message meant for the user (no secrets). */
+  message: string;
+  exitCode: number | null;
+  /** Last lines of the server's output, oldest first. */
+  logTail: string[];
+  at: Date;
+}
+
+export interface UserRecord {
+  id: number;
+  name: string;
+  admin: boolean;
+  created: Date;
+  lastActivity: Date | null;
+  /** Opaque per-user state kept by authenticators (encrypted by the caller when configured). */
+  authState: Record<string, unknown> | null;
+}
+
+export interface ServerRecord {
+  id: number;
+  userId: number;
+  userName: string;
+  /** '' for the default server. */
+  name: string;
+  phase: ServerPhase;
+  /** Spawner-owned JSON (pid, port, pod name, …), kept across hub restarts. */
+  spawnerState: Record<string, unknown>;
+  /** Where the proxy sends traffic, e.g. http://127.0.0.1:54321 (no path); null when not running. */
+  target: string | null;
+  started: Date | null;
+  lastActivity: Date | null;
+  userOptions: Record<string, unknown>;
+  lastFailure: SpawnFailure | null;
+}
+
+export type TokenOwner = { kind: 'user'; name: string } | { kind: 'service'; name: string };
+
+export interface TokenRecord {
+  id: number;
+  owner: TokenOwner;
+  /** sha256 hex of the token string; the plain token is never stored. */
+  hash: string;
+  scopes: string[];
+  note: string;
+  created: Date;
+  lastActivity: Date | null;
+  expiresAt: Date | null;
+  /** jupyterhub-session-id the token was issued under (OAuth tokens), else null. */
+  sessionId: string | null;
+  /** OAuth client that issued it, else null. */
+  oauthClientId: string | null;
+}
+
+export type NewToken = Omit<TokenRecord, 'id' | 'created' | 'lastActivity'>;
+
+export interface OAuthClientRecord {
+  id: string; // client_id, e.g. jupyterhub-user-alice
+  secretHash: string; // sha256 hex of the client secret
+  redirectUri: string;
+  description: string;
+  /** Extra scopes the client may request beyond identify + its access scope. */
+  allowedScopes: string[];
+  /** access scope this client grants, e.g. access:servers!server=alice/ */
+  accessScope: string;
+  created: Date;
+}
+
+export interface OAuthCodeRecord {
+  codeHash: string;
+  clientId: string;
+  userName: string;
+  scopes: string[];
+  redirectUri: string;
+  sessionId: string | null;
+  expiresAt: Date;
+}
+
+export interface SessionRecord {
+  /** sha256 hex of the random login-cookie value. */
+  idHash: string;
+  userName: string;
+  /** The jupyterhub-session-id bound to this login. */
+  sessionId: string;
+  created: Date;
+  expiresAt: Date;
+}
+
+export interface NativeUserRecord {
+  name: string;
+  passwordHash: string;
+  /** Sign-ups wait for an admin's approval unless auto-approved. */
+  approved: boolean;
+  created: Date;
+}
+
+export type UserStateFilter = 'active' | 'ready' | 'inactive';
+export type UserSort = 'id' | 'name' | 'last_activity' | '-id' | '-name' | '-last_activity';
+
+export interface UserQuery {
+  offset: number;
+  limit: number;
+  state?: UserStateFilter;
+  /** Case-insensitive substring. */
+  nameFilter?: string;
+  sort?: UserSort;
+  /** Restrict to these names (scope-filtered listings). */
+  names?: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface UserPatch {
+  name?: string;
+  admin?: boolean;
+  authState?: Record<string, unknown> | null;
+}
+
+export interface ServerPatch {
+  phase?: ServerPhase;
+  spawnerState?: Record<string, unknown>;
+  target?: string | null;
+  started?: Date | null;
+  lastActivity?: Date | null;
+  userOptions?: Record<string, unknown>;
+  lastFailure?: SpawnFailure | null;
+}
+
+/** Thrown for constraint violations; `code` is stable. */
+export class StoreConflictError extends Error {
+  readonly code = 'STORE_CONFLICT';
+}
+
+export interface Store {
+  /** Applies pending numbered migrations; safe to call on every start and concurrently from replicas. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // users
+  getUser(name: string): Promise<UserRecord | null>;
+  listUsers(q: UserQuery): Promise<Page<UserRecord>>;
+  /** Creates all or none; throws StoreConflictError naming the first existing user. */
+  createUsers(names: string[], opts: { admin: boolean; now: Date }): Promise<UserRecord[]>;
+  updateUser(name: string, patch: UserPatch): Promise<UserRecord | null>;
+  /** Deletes the user with their servers, tokens, sessions, OAuth clients and codes. */
+  deleteUser(name: string): Promise<boolean>;
+  /** Moves last_activity forward only (max(old, new)). */
+  bumpUserActivity(name: string, at: Date): Promise<void>;
+
+  // servers
+  getServer(userName: string, serverName: string): Promise<ServerRecord | null>;
+  listServersOfUser(userName: string): Promise<ServerRecord[]>;
+  /** Every server whose phase is not 'stopped' (used by reconcile on start). */
+  listActiveServers(): Promise<ServerRecord[]>;
+  /** Creates the server record if missing and returns it. */
+  ensureServer(userName: string, serverName: string): Promise<ServerRecord>;
+  updateServer(id: number, patch: ServerPatch): Promise<ServerRecord>;
+  deleteServer(id: number): Promise<void>;
+  /** Moves server (and its user's) last_activity forward only. */
+  bumpServerActivity(userName: string, serverName: string, at: Date): Promise<void>;
+
+  // tokens
+  createToken(t: NewToken, now: Date): Promise<TokenRecord>;
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  getToken(id: number): Promise<TokenRecord | null>;
+  listTokens(owner: TokenOwner): Promise<TokenRecord[]>;
+  deleteToken(id: number): Promise<boolean>;
+  deleteTokens(where: { sessionId?: string; oauthClientId?: string; userName?: string; note?: string }): Promise<number>;
+  touchToken(id: number, at: Date): Promise<void>;
+
+  // OAuth provider
+  upsertOAuthClient(c: Omit<OAuthClientRecord, 'created'>, now: Date): Promise<void>;
+  getOAuthClient(id: string): Promise<OAuthClientRecord | null>;
+  deleteOAuthClient(id: string): Promise<void>;
+  createOAuthCode(c: OAuthCodeRecord): Promise<void>;
+  /** Atomically removes and returns the code (single use); null if absent. */
+  takeOAuthCode(codeHash: string): Promise<OAuthCodeRecord | null>;
+
+  // login sessions
+  createSession(s: SessionRecord): Promise<void>;
+  getSession(idHash: string): Promise<SessionRecord | null>;
+  deleteSession(idHash: string): Promise<void>;
+  deleteExpired(now: Date): Promise<void>;
+
+  // native authenticator accounts
+  createNativeUser(u: NativeUserRecord): Promise<void>;
+  getNativeUser(name: string): Promise<NativeUserRecord | null>;
+  updateNativeUser(name: string, patch: { passwordHash?: string; approved?: boolean }): Promise<void>;
+  listNativeUsers(): Promise<NativeUserRecord[]>;
+  deleteNativeUser(name: string): Promise<void>;
+
+  // hub-wide settings (generated secrets, bootstrap state)
+  getSetting(key: string): Promise<string | null>;
+  /** Sets the value only if the key is absent; returns the value now stored (first writer wins). */
+  setSettingIfAbsent(key: string, value: string): Promise<string>;
+  setSetting(key: string, value: string): Promise<void>;
+  deleteSetting(key: string): Promise<void>;
+}
