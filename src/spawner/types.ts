@@ -30,6 +30,8 @@ export interface StartResult {
   state: Record<string, unknown>;
 }
 
+/** exitCode is null when it is unknown: killed by a signal, or the process was not started by
+ *  this hub process (re-adopted after a hub restart: only its parent can read its status). */
 export type PollResult =
   | { running: true }
   | { running: false; exitCode: number | null; message: string; logTail: string[] };
@@ -65,12 +67,14 @@ export interface Spawner {
   /**
    * Resolves when the server exits; used by the hub to fail a spawn within a second
    * and to notice crashes. Resolves with the same shape as poll's not-running result.
+   * Rejects with `signal.reason` when the signal aborts (the server keeps running), and
+   * when the spawner is closed. While pending it keeps the event loop alive.
    */
   waitForExit(state: Record<string, unknown>, signal: AbortSignal): Promise<PollResult & { running: false }>;
   /** Stops the server: graceful signal, then force after the grace period. Idempotent. */
   stop(state: Record<string, unknown>, opts: { graceMs: number }): Promise<void>;
-  /** Last lines of the server's output, for error pages. */
+  /** Last lines of the server's output (of its latest start), for error pages; [] if none. */
   logTail(state: Record<string, unknown>, lines: number): Promise<string[]>;
-  /** Releases watchers/timers (not the servers). */
+  /** Releases watchers/timers (not the servers); pending waitForExit calls reject. */
   close(): Promise<void>;
 }
