@@ -106,9 +106,14 @@ export type UserSort = 'id' | 'name' | 'last_activity' | '-id' | '-name' | '-las
 export interface UserQuery {
   offset: number;
   limit: number;
+  /** active: some server not 'stopped'; ready: some server 'running'; inactive: no active server. */
   state?: UserStateFilter;
-  /** Case-insensitive substring. */
+  /** Case-insensitive substring (guaranteed for ASCII letters on every backend; `%` and `_` are literal). */
   nameFilter?: string;
+  /**
+   * Default 'id'. Names sort byte-wise on every backend. 'last_activity' puts never-active users
+   * first ('-last_activity': last); ties break by id in the same direction.
+   */
   sort?: UserSort;
   /** Restrict to these names (scope-filtered listings). */
   names?: string[];
@@ -135,9 +140,28 @@ export interface ServerPatch {
   lastFailure?: SpawnFailure | null;
 }
 
-/** Thrown for constraint violations; `code` is stable. */
+/** Thrown for constraint violations (duplicate user, token hash, …); `code` is stable. */
 export class StoreConflictError extends Error {
   readonly code = 'STORE_CONFLICT';
+  override readonly name = 'StoreConflictError';
+}
+
+/** Thrown when a write refers to a row that does not exist (unknown user, server id, …). */
+export class StoreNotFoundError extends Error {
+  readonly code = 'STORE_NOT_FOUND';
+  override readonly name = 'StoreNotFoundError';
+}
+
+/** Thrown for arguments the store refuses (invalid Date, empty delete filter, bad database URL, …). */
+export class StoreInputError extends Error {
+  readonly code = 'STORE_BAD_INPUT';
+  override readonly name = 'StoreInputError';
+}
+
+/** Thrown by `migrate()` when a migration (or the migration bookkeeping) fails. */
+export class StoreMigrationError extends Error {
+  readonly code = 'STORE_MIGRATION_FAILED';
+  override readonly name = 'StoreMigrationError';
 }
 
 export interface Store {
@@ -148,53 +172,77 @@ export interface Store {
   // users
   getUser(name: string): Promise<UserRecord | null>;
   listUsers(q: UserQuery): Promise<Page<UserRecord>>;
-  /** Creates all or none; throws StoreConflictError naming the first existing user. */
+  /**
+   * Creates all or none in one transaction; throws StoreConflictError naming the first existing
+   * user (or a name listed twice).
+   */
   createUsers(names: string[], opts: { admin: boolean; now: Date }): Promise<UserRecord[]>;
+  /** null for an unknown user; renaming onto an existing name throws StoreConflictError. */
   updateUser(name: string, patch: UserPatch): Promise<UserRecord | null>;
-  /** Deletes the user with their servers, tokens, sessions, OAuth clients and codes. */
+  /**
+   * Deletes the user with their servers, tokens, sessions and codes, and the OAuth clients of
+   * their servers (`jupyterhub-user-<name>` and `…-<server>`, Python-quoted) with everything
+   * those clients issued. false for an unknown user.
+   */
   deleteUser(name: string): Promise<boolean>;
   /** Moves last_activity forward only (max(old, new)). */
   bumpUserActivity(name: string, at: Date): Promise<void>;
 
   // servers
   getServer(userName: string, serverName: string): Promise<ServerRecord | null>;
+  /** Ordered by server name ('' first). */
   listServersOfUser(userName: string): Promise<ServerRecord[]>;
-  /** Every server whose phase is not 'stopped' (used by reconcile on start). */
+  /** Every server whose phase is not 'stopped' (used by reconcile on start), ordered by id. */
   listActiveServers(): Promise<ServerRecord[]>;
-  /** Creates the server record if missing and returns it. */
+  /** Creates the server record (phase 'stopped') if missing and returns it; StoreNotFoundError for an unknown user. */
   ensureServer(userName: string, serverName: string): Promise<ServerRecord>;
+  /** Applies the fields present in `patch`; StoreNotFoundError for an unknown id. */
   updateServer(id: number, patch: ServerPatch): Promise<ServerRecord>;
   deleteServer(id: number): Promise<void>;
   /** Moves server (and its user's) last_activity forward only. */
   bumpServerActivity(userName: string, serverName: string, at: Date): Promise<void>;
 
   // tokens
+  /** StoreConflictError for a duplicate hash; StoreNotFoundError for an unknown owning user. */
   createToken(t: NewToken, now: Date): Promise<TokenRecord>;
   findTokenByHash(hash: string): Promise<TokenRecord | null>;
   getToken(id: number): Promise<TokenRecord | null>;
+  /** Ordered by id (creation order). */
   listTokens(owner: TokenOwner): Promise<TokenRecord[]>;
   deleteToken(id: number): Promise<boolean>;
+  /**
+   * Deletes tokens matching every given criterion (userName: tokens owned by that user) and
+   * returns how many; StoreInputError when no criterion is given.
+   */
   deleteTokens(where: { sessionId?: string; oauthClientId?: string; userName?: string; note?: string }): Promise<number>;
+  /** Moves the token's last activity forward only. */
   touchToken(id: number, at: Date): Promise<void>;
 
   // OAuth provider
+  /** Creates the client, or updates every field but `created`. */
   upsertOAuthClient(c: Omit<OAuthClientRecord, 'created'>, now: Date): Promise<void>;
   getOAuthClient(id: string): Promise<OAuthClientRecord | null>;
+  /** Deletes the client with the tokens it issued and its pending codes. */
   deleteOAuthClient(id: string): Promise<void>;
+  /** StoreConflictError for a duplicate hash; StoreNotFoundError for an unknown user. */
   createOAuthCode(c: OAuthCodeRecord): Promise<void>;
-  /** Atomically removes and returns the code (single use); null if absent. */
+  /** Atomically removes and returns the code (single use, expired or not); null if absent or already taken. */
   takeOAuthCode(codeHash: string): Promise<OAuthCodeRecord | null>;
 
   // login sessions
+  /** StoreConflictError for a duplicate hash; StoreNotFoundError for an unknown user. */
   createSession(s: SessionRecord): Promise<void>;
   getSession(idHash: string): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<void>;
+  /** Deletes sessions, OAuth codes and API tokens whose expiry is at or before `now`. */
   deleteExpired(now: Date): Promise<void>;
 
   // native authenticator accounts
+  /** StoreConflictError when the name exists. */
   createNativeUser(u: NativeUserRecord): Promise<void>;
   getNativeUser(name: string): Promise<NativeUserRecord | null>;
   updateNativeUser(name: string, patch: { passwordHash?: string; approved?: boolean }): Promise<void>;
+  /** Ordered by name. */
   listNativeUsers(): Promise<NativeUserRecord[]>;
   deleteNativeUser(name: string): Promise<void>;
 

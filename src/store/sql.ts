@@ -1,0 +1,194 @@
+// The Store over SQL (Kysely): SQLite, PostgreSQL and MySQL/MariaDB. Each method delegates to
+// the query module of its concept in `queries/`; this class only owns the connection.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Connection } from './connect.ts';
+import type { DialectAdapter } from './dialect.ts';
+import { migrateToLatest } from './migrations/index.ts';
+import type { SqlContext } from './queries/context.ts';
+import * as native from './queries/nativeUsers.ts';
+import * as oauth from './queries/oauth.ts';
+import * as servers from './queries/servers.ts';
+import * as sessions from './queries/sessions.ts';
+import * as settings from './queries/settings.ts';
+import * as tokens from './queries/tokens.ts';
+import { listUsers } from './queries/userListing.ts';
+import * as users from './queries/users.ts';
+import type { Database } from './schema.ts';
+import type {
+  NativeUserRecord,
+  NewToken,
+  OAuthClientRecord,
+  OAuthCodeRecord,
+  Page,
+  ServerPatch,
+  ServerRecord,
+  SessionRecord,
+  Store,
+  TokenOwner,
+  TokenRecord,
+  UserPatch,
+  UserQuery,
+  UserRecord,
+} from './types.ts';
+
+export class SqlStore implements Store {
+  private readonly ctx: SqlContext;
+  private readonly logger: Logger;
+  private closing: Promise<void> | null = null;
+  /** Where the data lives, without credentials. */
+  readonly location: string;
+
+  constructor(conn: Connection, logger: Logger) {
+    this.ctx = { db: conn.db, dialect: conn.dialect };
+    this.location = conn.location;
+    this.logger = logger;
+  }
+
+  get dialect(): DialectAdapter {
+    return this.ctx.dialect;
+  }
+
+  /** The Kysely handle, for migrations tooling and diagnostics; Store methods are the API. */
+  get db(): Kysely<Database> {
+    return this.ctx.db;
+  }
+
+  migrate(): Promise<void> {
+    return migrateToLatest(this.ctx.db, this.ctx.dialect, this.logger);
+  }
+
+  /** Closes the pool (or SQLite file); calling it again is harmless. */
+  close(): Promise<void> {
+    this.closing ??= this.ctx.db.destroy();
+    return this.closing;
+  }
+
+  // users
+  getUser(name: string): Promise<UserRecord | null> {
+    return users.getUser(this.ctx, name);
+  }
+  listUsers(q: UserQuery): Promise<Page<UserRecord>> {
+    return listUsers(this.ctx, q);
+  }
+  createUsers(names: string[], opts: { admin: boolean; now: Date }): Promise<UserRecord[]> {
+    return users.createUsers(this.ctx, names, opts);
+  }
+  updateUser(name: string, patch: UserPatch): Promise<UserRecord | null> {
+    return users.updateUser(this.ctx, name, patch);
+  }
+  deleteUser(name: string): Promise<boolean> {
+    return users.deleteUser(this.ctx, name);
+  }
+  bumpUserActivity(name: string, at: Date): Promise<void> {
+    return users.bumpUserActivity(this.ctx, name, at);
+  }
+
+  // servers
+  getServer(userName: string, serverName: string): Promise<ServerRecord | null> {
+    return servers.getServer(this.ctx, userName, serverName);
+  }
+  listServersOfUser(userName: string): Promise<ServerRecord[]> {
+    return servers.listServersOfUser(this.ctx, userName);
+  }
+  listActiveServers(): Promise<ServerRecord[]> {
+    return servers.listActiveServers(this.ctx);
+  }
+  ensureServer(userName: string, serverName: string): Promise<ServerRecord> {
+    return servers.ensureServer(this.ctx, userName, serverName);
+  }
+  updateServer(id: number, patch: ServerPatch): Promise<ServerRecord> {
+    return servers.updateServer(this.ctx, id, patch);
+  }
+  deleteServer(id: number): Promise<void> {
+    return servers.deleteServer(this.ctx, id);
+  }
+  bumpServerActivity(userName: string, serverName: string, at: Date): Promise<void> {
+    return servers.bumpServerActivity(this.ctx, userName, serverName, at);
+  }
+
+  // tokens
+  createToken(t: NewToken, now: Date): Promise<TokenRecord> {
+    return tokens.createToken(this.ctx, t, now);
+  }
+  findTokenByHash(hash: string): Promise<TokenRecord | null> {
+    return tokens.findTokenByHash(this.ctx, hash);
+  }
+  getToken(id: number): Promise<TokenRecord | null> {
+    return tokens.getToken(this.ctx, id);
+  }
+  listTokens(owner: TokenOwner): Promise<TokenRecord[]> {
+    return tokens.listTokens(this.ctx, owner);
+  }
+  deleteToken(id: number): Promise<boolean> {
+    return tokens.deleteToken(this.ctx, id);
+  }
+  deleteTokens(where: { sessionId?: string; oauthClientId?: string; userName?: string; note?: string }): Promise<number> {
+    return tokens.deleteTokens(this.ctx, where);
+  }
+  touchToken(id: number, at: Date): Promise<void> {
+    return tokens.touchToken(this.ctx, id, at);
+  }
+
+  // OAuth provider
+  upsertOAuthClient(c: Omit<OAuthClientRecord, 'created'>, now: Date): Promise<void> {
+    return oauth.upsertOAuthClient(this.ctx, c, now);
+  }
+  getOAuthClient(id: string): Promise<OAuthClientRecord | null> {
+    return oauth.getOAuthClient(this.ctx, id);
+  }
+  deleteOAuthClient(id: string): Promise<void> {
+    return oauth.deleteOAuthClient(this.ctx, id);
+  }
+  createOAuthCode(c: OAuthCodeRecord): Promise<void> {
+    return oauth.createOAuthCode(this.ctx, c);
+  }
+  takeOAuthCode(codeHash: string): Promise<OAuthCodeRecord | null> {
+    return oauth.takeOAuthCode(this.ctx, codeHash);
+  }
+
+  // login sessions
+  createSession(s: SessionRecord): Promise<void> {
+    return sessions.createSession(this.ctx, s);
+  }
+  getSession(idHash: string): Promise<SessionRecord | null> {
+    return sessions.getSession(this.ctx, idHash);
+  }
+  deleteSession(idHash: string): Promise<void> {
+    return sessions.deleteSession(this.ctx, idHash);
+  }
+  deleteExpired(now: Date): Promise<void> {
+    return sessions.deleteExpired(this.ctx, now);
+  }
+
+  // native authenticator accounts
+  createNativeUser(u: NativeUserRecord): Promise<void> {
+    return native.createNativeUser(this.ctx, u);
+  }
+  getNativeUser(name: string): Promise<NativeUserRecord | null> {
+    return native.getNativeUser(this.ctx, name);
+  }
+  updateNativeUser(name: string, patch: { passwordHash?: string; approved?: boolean }): Promise<void> {
+    return native.updateNativeUser(this.ctx, name, patch);
+  }
+  listNativeUsers(): Promise<NativeUserRecord[]> {
+    return native.listNativeUsers(this.ctx);
+  }
+  deleteNativeUser(name: string): Promise<void> {
+    return native.deleteNativeUser(this.ctx, name);
+  }
+
+  // hub-wide settings
+  getSetting(key: string): Promise<string | null> {
+    return settings.getSetting(this.ctx, key);
+  }
+  setSettingIfAbsent(key: string, value: string): Promise<string> {
+    return settings.setSettingIfAbsent(this.ctx, key, value);
+  }
+  setSetting(key: string, value: string): Promise<void> {
+    return settings.setSetting(this.ctx, key, value);
+  }
+  deleteSetting(key: string): Promise<void> {
+    return settings.deleteSetting(this.ctx, key);
+  }
+}
