@@ -1,0 +1,55 @@
+// What the HTTP layer needs from the hub. Built once by src/hub/app.ts.
+import type { Logger } from 'pino';
+import type { Store } from '../store/types.ts';
+import type { Authenticator, LoginPolicy } from '../auth/types.ts';
+import type { ServerManager } from '../hub/servers.ts';
+import type { ProxyClient } from '../proxy/types.ts';
+import type { IdentityCache } from './identity.ts';
+
+export interface ServiceInfo {
+  name: string;
+  admin: boolean;
+  url: string | null;
+  display: boolean;
+  info: Record<string, unknown>;
+}
+
+export interface NativeSignup {
+  openSignup: boolean;
+  signUp(name: string, password: string, bootstrapToken?: string): Promise<{ ok: true; approved: boolean } | { ok: false; message: string }>;
+}
+
+export interface HubContext {
+  store: Store;
+  servers: ServerManager;
+  proxy: ProxyClient;
+  authenticator: Authenticator;
+  loginPolicy: LoginPolicy;
+  adminUsers: ReadonlySet<string>;
+  /** Admins may open other users' servers (auth.admin.access). */
+  adminAccess: boolean;
+  native: NativeSignup | null;
+  services: ReadonlyMap<string, ServiceInfo>;
+  identities: IdentityCache;
+  logger: Logger;
+  now: () => Date;
+  /** PEP 440 version sent as X-JupyterHub-Version. */
+  version: string;
+  /** App base URL, '/' by default. */
+  baseUrl: string;
+  /** baseUrl + 'hub/' */
+  hubPrefix: string;
+  cookieSecret: Buffer;
+  cookieMaxAgeMs: number;
+  redirectToServer: boolean;
+  allowNamedServers: boolean;
+  namedServerLimitPerUser: number | null;
+  shutdownOnLogout: boolean;
+  /** OAuth clients that skip the consent page (services with oauthNoConfirm). */
+  oauthNoConfirm: ReadonlySet<string>;
+  /** Seconds the spawn API waits before answering 202 (JupyterHub: slow_spawn_timeout). */
+  slowSpawnTimeoutMs: number;
+  slowStopTimeoutMs: number;
+  /** Bootstrap tokens for admins of the native authenticator (one-time sign-up). */
+  bootstrap: { check(name: string, token: string): Promise<boolean>; consume(name: string): Promise<void> } | null;
+}

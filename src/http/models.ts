@@ -1,0 +1,99 @@
+// JSON models of the REST API (protocol.md §6.3), each field shown only when the caller's
+// scopes allow it.
+import type { ServerRecord, TokenRecord, UserRecord } from '../store/types.ts';
+import type { HubContext } from './context.ts';
+import type { Identity } from './identity.ts';
+import { can } from './authz.ts';
+import { serverPrefix } from '../domain/names.ts';
+
+/** ISO 8601 UTC with Z; microseconds only when non-zero, as JupyterHub prints them. */
+export function isoTime(d: Date | null | undefined): string | null {
+  if (!d) return null;
+  const s = d.toISOString(); // 2026-11-23T19:29:49.432Z
+  const ms = d.getUTCMilliseconds();
+  return ms === 0 ? `${s.slice(0, 19)}Z` : `${s.slice(0, 23)}000Z`;
+}
+
+export function serverModel(ctx: HubContext, id: Identity | null, s: ServerRecord, withState = false): Record<string, unknown> {
+  const pending = ctx.servers.pending(s.userName, s.name);
+  const ready = ctx.servers.isReady(s.userName, s.name);
+  const url = serverPrefix(ctx.baseUrl, s.userName, s.name);
+  const progressPath = s.name
+    ? `users/${encodeURIComponent(s.userName)}/servers/${encodeURIComponent(s.name)}/progress`
+    : `users/${encodeURIComponent(s.userName)}/server/progress`;
+  const m: Record<string, unknown> = {
+    name: s.name,
+    full_name: `${s.userName}/${s.name}`,
+    last_activity: isoTime(s.lastActivity),
+    started: isoTime(s.started),
+    pending,
+    ready,
+    stopped: !ready && pending === null,
+    url,
+    user_options: s.userOptions,
+    progress_url: `${ctx.hubPrefix}api/${progressPath}`,
+    full_url: null,
+    full_progress_url: null,
+  };
+  if (withState || (id && can(id, 'admin:server_state', { server: `${s.userName}/${s.name}` }))) m.state = s.spawnerState;
+  return m;
+}
+
+export function isActive(ctx: HubContext, s: ServerRecord): boolean {
+  return ctx.servers.isReady(s.userName, s.name) || ctx.servers.pending(s.userName, s.name) !== null;
+}
+
+export interface UserModelOptions {
+  includeStoppedServers?: boolean;
+  /** Only GET of a single user fills auth_state. */
+  withAuthState?: boolean;
+}
+
+export function userModel(
+  ctx: HubContext,
+  id: Identity,
+  u: UserRecord,
+  servers: ServerRecord[],
+  o: UserModelOptions = {},
+): Record<string, unknown> {
+  const r = { user: u.name };
+  const m: Record<string, unknown> = { kind: 'user', name: u.name };
+  const readUsers = can(id, 'read:users', r);
+  if (readUsers || can(id, 'read:users:name', r) || can(id, 'read:roles:users', r)) m.admin = u.admin;
+  if (readUsers || can(id, 'read:roles:users', r)) m.roles = ctx.identities.rolesOf({ kind: 'user', name: u.name, admin: u.admin, groups: [] });
+  if (readUsers || can(id, 'read:users:groups', r)) m.groups = [];
+  const def = servers.find((s) => s.name === '');
+  if (readUsers) {
+    m.server = def && ctx.servers.isReady(u.name, '') ? serverPrefix(ctx.baseUrl, u.name, '') : null;
+    m.pending = def ? ctx.servers.pending(u.name, '') : null;
+    m.created = isoTime(u.created);
+  }
+  if (readUsers || can(id, 'read:users:activity', r)) m.last_activity = isoTime(u.lastActivity);
+  if (can(id, 'read:servers', r)) {
+    const out: Record<string, unknown> = {};
+    for (const s of servers) {
+      if (o.includeStoppedServers || isActive(ctx, s)) out[s.name] = serverModel(ctx, id, s);
+    }
+    m.servers = out;
+  }
+  if (can(id, 'admin:auth_state', r)) m.auth_state = o.withAuthState ? u.authState : null;
+  return m;
+}
+
+export function tokenModel(t: TokenRecord): Record<string, unknown> {
+  const m: Record<string, unknown> = {
+    id: `a${t.id}`,
+    kind: 'api_token',
+    roles: [],
+    scopes: t.scopes,
+    created: isoTime(t.created),
+    last_activity: isoTime(t.lastActivity),
+    expires_at: isoTime(t.expiresAt),
+    note: t.note,
+    session_id: t.sessionId,
+    oauth_client: t.oauthClientId,
+  };
+  if (t.owner.kind === 'user') m.user = t.owner.name;
+  else m.service = t.owner.name;
+  return m;
+}

@@ -1,0 +1,193 @@
+// Composition root: store, secrets, authenticator, spawner, proxy, HTTP app, restore and
+// background loops. `startHub` is what `nbhub start` and the end-to-end tests run.
+import http from 'node:http';
+import { mkdir, chmod } from 'node:fs/promises';
+import { randomBytes, createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Store } from '../store/types.ts';
+import { openStore } from '../store/index.ts';
+import { buildHttpApp } from '../http/app.ts';
+import type { HubContext, ServiceInfo } from '../http/context.ts';
+import { IdentityCache } from '../http/identity.ts';
+import { ServerManager } from './servers.ts';
+import { buildAuth } from './authSetup.ts';
+import { buildSpawner, resolveCmd } from './spawnerSetup.ts';
+import { buildProxy, type ProxySetup } from './proxySetup.ts';
+import { syncServiceTokens } from './services.ts';
+import { RouteReconciler } from './reconcile.ts';
+import { HUB_VERSION } from './version.ts';
+import { loadRoles } from '../domain/roles.ts';
+
+export interface StartHubOptions {
+  config: Config;
+  dataDir: string;
+  /** Public proxy address. */
+  ip: string;
+  port: number;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface RunningHub {
+  /** Public URL people open, e.g. http://127.0.0.1:8000/ */
+  url: string;
+  /** The hub's own address (behind the proxy). */
+  hubUrl: string;
+  store: Store;
+  servers: ServerManager;
+  close(): Promise<void>;
+}
+
+/** The hub's internal port is chosen once and kept, so re-adopted servers can still reach it. */
+async function hubPort(store: Store, configured: number): Promise<number> {
+  if (configured) return configured;
+  const saved = await store.getSetting('hub_port');
+  return saved ? Number(saved) : 0;
+}
+
+async function cookieSecret(store: Store, configured: string | null): Promise<Buffer> {
+  if (configured) {
+    return /^[0-9a-f]{64}$/i.test(configured) ? Buffer.from(configured, 'hex') : createHash('sha256').update(configured).digest();
+  }
+  const v = await store.setSettingIfAbsent('cookie_secret', randomBytes(32).toString('hex'));
+  return Buffer.from(v, 'hex');
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error) => reject(e);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const a = server.address();
+      resolve(typeof a === 'object' && a ? a.port : port);
+    });
+  });
+}
+
+export async function startHub(o: StartHubOptions): Promise<RunningHub> {
+  const { config, logger } = o;
+  const now = o.now ?? (() => new Date());
+  await mkdir(o.dataDir, { recursive: true });
+  await chmod(o.dataDir, 0o711);
+  const store = await openStore({ type: config.hub.db.type, url: config.hub.db.url, dataDir: o.dataDir, logger });
+  await store.migrate();
+  const baseUrl = config.hub.baseUrl.endsWith('/') ? config.hub.baseUrl : `${config.hub.baseUrl}/`;
+  const hubPrefix = `${baseUrl}hub/`;
+  const secret = await cookieSecret(store, config.hub.cookieSecret);
+
+  const services = new Map<string, ServiceInfo>();
+  for (const [name, s] of Object.entries(config.hub.services)) {
+    services.set(name, { name, admin: s.admin, url: s.url, display: s.display, info: s.info });
+  }
+  const roles = loadRoles(config.hub.loadRoles);
+  const identities = new IdentityCache(store, services, roles, now);
+  const auth = await buildAuth(config, store, logger);
+
+  // Hub HTTP server first, so the proxy's '/' route has somewhere to point.
+  const hubServer = http.createServer();
+  let port = await hubPort(store, config.hub.port);
+  try {
+    port = await listen(hubServer, port, config.hub.ip);
+  } catch (e) {
+    if (!config.hub.port && (e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      logger.warn({ port }, 'the hub port used before is taken; picking a new one (running servers will reconnect after a restart)');
+      port = await listen(hubServer, 0, config.hub.ip);
+    } else throw e;
+  }
+  await store.setSetting('hub_port', String(port));
+  const hubHost = config.hub.ip === '0.0.0.0' ? '127.0.0.1' : config.hub.ip;
+  const hubUrl = `http://${hubHost}:${port}`;
+
+  const proxy: ProxySetup = await buildProxy({ config, logger, hubUrl, hubPrefix, ip: o.ip, port: o.port, now });
+  const spawner = buildSpawner(config, o.dataDir, logger);
+  const servers = new ServerManager({
+    store,
+    spawner,
+    proxy: proxy.client,
+    logger,
+    now,
+    settings: {
+      baseUrl,
+      hubApiUrl: `${hubUrl}${hubPrefix}api`,
+      cmd: resolveCmd(config),
+      args: config.singleuser.args,
+      defaultUrl: config.singleuser.defaultUrl,
+      notebookDir: config.singleuser.notebookDir,
+      extraEnv: stringEnv(config.singleuser.extraEnv),
+      startTimeoutMs: config.singleuser.startTimeout * 1000,
+      httpTimeoutMs: config.singleuser.httpTimeout * 1000,
+      stopGraceMs: config.spawner.stopGraceSeconds * 1000,
+      concurrentSpawnLimit: config.hub.concurrentSpawnLimit,
+      activeServerLimit: config.hub.activeServerLimit,
+      debug: config.debug.enabled,
+    },
+  });
+
+  const ctx: HubContext = {
+    store,
+    servers,
+    proxy: proxy.client,
+    authenticator: auth.authenticator,
+    loginPolicy: auth.policy,
+    adminUsers: auth.adminUsers,
+    adminAccess: config.auth.admin.access,
+    native: auth.native,
+    services,
+    identities,
+    logger,
+    now,
+    version: config.hub.version ?? HUB_VERSION,
+    baseUrl,
+    hubPrefix,
+    cookieSecret: secret,
+    cookieMaxAgeMs: config.hub.cookieMaxAgeDays * 86_400_000,
+    redirectToServer: config.hub.redirectToServer,
+    allowNamedServers: config.hub.allowNamedServers,
+    namedServerLimitPerUser: config.hub.namedServerLimitPerUser,
+    shutdownOnLogout: config.hub.shutdownOnLogout,
+    oauthNoConfirm: new Set(Object.entries(config.hub.services).filter(([, s]) => s.oauthNoConfirm).map(([n]) => `service-${n}`)),
+    slowSpawnTimeoutMs: 10_000,
+    slowStopTimeoutMs: 10_000,
+    bootstrap: auth.bootstrap,
+  };
+  const app = buildHttpApp(ctx);
+  await app.ready();
+  hubServer.on('request', (req, res) => app.routing(req, res));
+
+  await syncServiceTokens(store, config, now);
+  await auth.afterStart();
+  await proxy.client.addRoute('/', hubUrl, { hub: true, jupyterhub: true });
+  await servers.restore();
+  const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now });
+  reconciler.start(30_000);
+  const expiry = setInterval(() => store.deleteExpired(now()).catch((err) => logger.warn({ err }, 'expiry sweep failed')), 3_600_000);
+  expiry.unref();
+
+  const url = `${proxy.publicUrl}${baseUrl.slice(1)}`;
+  logger.info({ url, hub: hubUrl, spawner: spawner.kind, auth: auth.authenticator.kind }, 'nbhub is running');
+  return {
+    url,
+    hubUrl,
+    store,
+    servers,
+    async close() {
+      reconciler.stop();
+      clearInterval(expiry);
+      await servers.close();
+      await proxy.close();
+      await new Promise<void>((r) => hubServer.close(() => r()));
+      hubServer.closeAllConnections();
+      await app.close();
+      await spawner.close();
+      await store.close();
+    },
+  };
+}
+
+function stringEnv(env: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[k] = String(v);
+  return out;
+}

@@ -1,0 +1,84 @@
+// Picks the authenticator from `auth.type` and builds the login policy; for the native
+// authenticator also the first-admin bootstrap (one-time sign-up tokens printed at start).
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Store } from '../store/types.ts';
+import type { Authenticator, LoginPolicy } from '../auth/types.ts';
+import { DummyAuthenticator } from '../auth/dummy.ts';
+import { NativeAuthenticator } from '../auth/native.ts';
+import { AdminBootstrap } from '../auth/bootstrap.ts';
+import { normalizeUsername } from '../domain/names.ts';
+import type { NativeSignup } from '../http/context.ts';
+import { HubError } from './errors.ts';
+
+export interface AuthSetup {
+  authenticator: Authenticator;
+  policy: LoginPolicy;
+  adminUsers: ReadonlySet<string>;
+  native: NativeSignup | null;
+  bootstrap: { check(name: string, token: string): Promise<boolean>; consume(name: string): Promise<void> } | null;
+  /** Runs once the hub is up: prints bootstrap tokens. */
+  afterStart(): Promise<void>;
+}
+
+const names = (list: readonly string[]) => new Set(list.map(normalizeUsername));
+
+export async function buildAuth(config: Config, store: Store, logger: Logger): Promise<AuthSetup> {
+  const a = config.auth;
+  const adminUsers = names(a.admin.users);
+  const allowedUsers = names(a.allowed.users);
+  const policy: LoginPolicy = {
+    adminUsers,
+    allowedUsers,
+    blockedUsers: names(a.blocked.users),
+    allowAll: allowedUsers.size === 0,
+    isExistingUser: async (n) => (await store.getUser(n)) !== null,
+  };
+  const log = logger.child({ component: 'auth' });
+  switch (a.type) {
+    case 'dummy':
+      return {
+        authenticator: new DummyAuthenticator({ password: a.dummy.password, logger: log }),
+        policy,
+        adminUsers,
+        native: null,
+        bootstrap: null,
+        afterStart: async () => undefined,
+      };
+    case 'native': {
+      const bootstrap = new AdminBootstrap({
+        settings: store,
+        accounts: store,
+        randomToken: () => randomBytes(24).toString('base64url'),
+        now: () => new Date(),
+      });
+      const native = new NativeAuthenticator({
+        store,
+        openSignup: a.native.openSignup,
+        minimumPasswordLength: a.native.minimumPasswordLength,
+        adminUsers,
+        bootstrap,
+        logger: log,
+      });
+      return {
+        authenticator: native,
+        // with native accounts, having an approved account is what allows a login
+        policy: { ...policy, allowAll: allowedUsers.size === 0 },
+        adminUsers,
+        native: { openSignup: a.native.openSignup, signUp: (n, p, t) => native.signUp(n, p, t) },
+        bootstrap,
+        async afterStart() {
+          for (const { name, token } of await bootstrap.prepare(adminUsers)) {
+            // Printed once, on the console only (not the structured log), as the sign-up secret.
+            process.stdout.write(
+              `\nFirst start: create the admin account "${name}" at /hub/signup with this one-time token:\n    ${token}\n\n`,
+            );
+          }
+        },
+      };
+    }
+    default:
+      throw new HubError(500, `auth.type ${JSON.stringify(a.type)} is not available in this version of nbhub (use dummy or native)`);
+  }
+}

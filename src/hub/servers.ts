@@ -1,0 +1,417 @@
+// Spawn orchestration: queue → token + OAuth client → spawner.start → readiness (raced
+// against the process exiting) → proxy route → running; and the reverse for stop.
+// Handlers call this; it is the only place that changes a server's lifecycle.
+import type { Logger } from 'pino';
+import type { Store, ServerRecord, SpawnFailure } from '../store/types.ts';
+import type { Spawner, PollResult } from '../spawner/types.ts';
+import { SpawnFailedError } from '../spawner/types.ts';
+import type { ProxyClient } from '../proxy/types.ts';
+import { serverPrefix, oauthClientId, routeSpec } from '../domain/names.ts';
+import { buildServerEnv } from './serverEnv.ts';
+import { ProgressLog } from './progress.ts';
+import { SpawnQueue } from './spawnQueue.ts';
+import { waitUntilReady } from './readiness.ts';
+import { HubError } from './errors.ts';
+import { newTokenString, hashToken } from './tokens.ts';
+
+export interface ServerManagerSettings {
+  baseUrl: string;
+  hubApiUrl: string;
+  cmd: string[];
+  args: string[];
+  defaultUrl: string | null;
+  notebookDir: string | null;
+  extraEnv: Record<string, string>;
+  startTimeoutMs: number;
+  httpTimeoutMs: number;
+  stopGraceMs: number;
+  concurrentSpawnLimit: number;
+  activeServerLimit: number | null;
+  debug: boolean;
+}
+
+export interface ServerManagerDeps {
+  store: Store;
+  spawner: Spawner;
+  proxy: ProxyClient;
+  logger: Logger;
+  now: () => Date;
+  settings: ServerManagerSettings;
+}
+
+export type RuntimePhase = 'queued' | 'spawning' | 'waiting-ready' | 'running' | 'stopping';
+
+interface Runtime {
+  userName: string;
+  serverName: string;
+  phase: RuntimePhase;
+  progress: ProgressLog;
+  abort: AbortController;
+  /** Settles when the current spawn or stop has finished (never rejects). */
+  settled: Promise<void>;
+  state: Record<string, unknown> | null;
+  exitWatch: AbortController | null;
+}
+
+const key = (u: string, s: string) => `${u}/${s}`;
+
+export class ServerManager {
+  private readonly runtimes = new Map<string, Runtime>();
+  /** Progress of the last finished attempt, kept so a late page load can still show the failure. */
+  private readonly lastProgress = new Map<string, ProgressLog>();
+  readonly queue: SpawnQueue;
+
+  constructor(private readonly d: ServerManagerDeps) {
+    this.queue = new SpawnQueue(d.settings.concurrentSpawnLimit);
+  }
+
+  get spawnerKind(): string {
+    return this.d.spawner.kind;
+  }
+
+  /** 'spawn' | 'stop' | null, as the API's `pending` field. */
+  pending(userName: string, serverName: string): 'spawn' | 'stop' | null {
+    const r = this.runtimes.get(key(userName, serverName));
+    if (!r || r.phase === 'running') return null;
+    return r.phase === 'stopping' ? 'stop' : 'spawn';
+  }
+
+  isReady(userName: string, serverName: string): boolean {
+    return this.runtimes.get(key(userName, serverName))?.phase === 'running';
+  }
+
+  phase(userName: string, serverName: string): RuntimePhase | 'stopped' {
+    return this.runtimes.get(key(userName, serverName))?.phase ?? 'stopped';
+  }
+
+  activeCount(): number {
+    return this.runtimes.size;
+  }
+
+  progressOf(userName: string, serverName: string): ProgressLog | undefined {
+    const k = key(userName, serverName);
+    return this.runtimes.get(k)?.progress ?? this.lastProgress.get(k);
+  }
+
+  /** Resolves when the spawn in progress (if any) has finished. */
+  async whenSettled(userName: string, serverName: string): Promise<void> {
+    await this.runtimes.get(key(userName, serverName))?.settled;
+  }
+
+  /**
+   * Starts a spawn and returns without waiting for it. Errors that make a spawn
+   * impossible (already running, limits) are thrown as HubError.
+   */
+  async spawn(userName: string, serverName: string, userOptions: Record<string, unknown>): Promise<Runtime> {
+    const k = key(userName, serverName);
+    const existing = this.runtimes.get(k);
+    if (existing) {
+      if (existing.phase === 'stopping') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
+      if (existing.phase === 'running') throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
+      return existing; // spawn already pending
+    }
+    const limit = this.d.settings.activeServerLimit;
+    if (limit && this.runtimes.size >= limit) {
+      throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', undefined, { 'Retry-After': '30' });
+    }
+    const progress = new ProgressLog();
+    progress.push({ progress: 0, message: 'Server requested' });
+    const rt: Runtime = {
+      userName,
+      serverName,
+      phase: 'queued',
+      progress,
+      abort: new AbortController(),
+      settled: Promise.resolve(),
+      state: null,
+      exitWatch: null,
+    };
+    this.runtimes.set(k, rt);
+    this.lastProgress.delete(k);
+    rt.settled = this.runSpawn(rt, userOptions).catch((e) => {
+      this.d.logger.error({ err: e, user: userName }, 'unexpected error in spawn');
+    });
+    return rt;
+  }
+
+  private async runSpawn(rt: Runtime, userOptions: Record<string, unknown>): Promise<void> {
+    const { store, spawner, proxy, logger, settings } = this.d;
+    const { userName, serverName } = rt;
+    const log = logger.child({ user: userName, server: serverName });
+    const ticket = this.queue.enter(rt.abort.signal, (pos) =>
+      rt.progress.push({ progress: 0, message: `Waiting for a free spawn slot: you are number ${pos} in the queue`, queue_position: pos }),
+    );
+    let record: ServerRecord | null = null;
+    let startedState: Record<string, unknown> | null = null;
+    const t0 = Date.now();
+    try {
+      await ticket.granted;
+      rt.phase = 'spawning';
+      const now = this.d.now();
+      record = await store.ensureServer(userName, serverName);
+      const prefix = serverPrefix(settings.baseUrl, userName, serverName);
+      const clientId = oauthClientId(userName, serverName);
+      const apiToken = newTokenString();
+      await this.revokeServerCredentials(userName, serverName);
+      await store.createToken(
+        {
+          owner: { kind: 'user', name: userName },
+          hash: hashToken(apiToken),
+          scopes: [`users:activity!user=${userName}`, `access:servers!server=${userName}/${serverName}`],
+          note: `Server at ${prefix}`,
+          expiresAt: null,
+          sessionId: null,
+          oauthClientId: null,
+        },
+        now,
+      );
+      await store.upsertOAuthClient(
+        {
+          id: clientId,
+          secretHash: hashToken(apiToken),
+          redirectUri: `${prefix}oauth_callback`,
+          description: `Server at ${prefix}`,
+          allowedScopes: [],
+          accessScope: `access:servers!server=${userName}/${serverName}`,
+        },
+        now,
+      );
+      record = await store.updateServer(record.id, {
+        phase: 'spawning',
+        started: now,
+        lastActivity: now,
+        userOptions,
+        lastFailure: null,
+        target: null,
+      });
+      await store.bumpUserActivity(userName, now);
+      rt.progress.push({ progress: 10, message: 'Spawning server...' });
+      const env = buildServerEnv({
+        userName,
+        serverName,
+        apiToken,
+        clientId,
+        baseUrl: settings.baseUrl,
+        servicePrefix: prefix,
+        hubApiUrl: settings.hubApiUrl,
+        defaultUrl: settings.defaultUrl,
+        notebookDir: settings.notebookDir,
+        extraEnv: settings.extraEnv,
+        debug: settings.debug,
+      });
+      const startAbort = AbortSignal.any([rt.abort.signal, AbortSignal.timeout(settings.startTimeoutMs)]);
+      const started = await spawner.start(
+        { userName, serverName, env, servicePrefix: prefix, cmd: settings.cmd, args: settings.args, userOptions },
+        { progress: (ev) => rt.progress.push(ev), signal: startAbort },
+      );
+      startedState = started.state;
+      rt.state = started.state;
+      record = await store.updateServer(record.id, { spawnerState: started.state, target: started.target });
+      rt.phase = 'waiting-ready';
+      rt.progress.push({ progress: 50, message: 'Server started, waiting for it to respond...' });
+      const exitWatch = new AbortController();
+      rt.exitWatch = exitWatch;
+      const exited = spawner.waitForExit(started.state, AbortSignal.any([exitWatch.signal, rt.abort.signal]));
+      exited.catch(() => undefined);
+      const readyAbort = new AbortController();
+      const outcome = await Promise.race([
+        waitUntilReady(`${started.target}${prefix}api`, {
+          timeoutMs: settings.httpTimeoutMs,
+          signal: AbortSignal.any([readyAbort.signal, rt.abort.signal]),
+        }).then(() => 'ready' as const),
+        exited.then((r) => r),
+      ]);
+      readyAbort.abort();
+      if (outcome !== 'ready') {
+        throw new SpawnFailedError(outcome.message, outcome.exitCode, outcome.logTail);
+      }
+      if (rt.abort.signal.aborted) throw new HubError(400, 'Spawn cancelled');
+      await proxy.addRoute(routeSpec(settings.baseUrl, userName, serverName), started.target, {
+        user: userName,
+        server_name: serverName,
+        jupyterhub: true,
+      });
+      await store.updateServer(record.id, { phase: 'running' });
+      rt.phase = 'running';
+      log.info({ ms: Date.now() - t0 }, 'server ready');
+      const url = prefix;
+      rt.progress.push({
+        progress: 100,
+        ready: true,
+        message: `Server ready at ${url}`,
+        html_message: `Server ready at <a href="${escapeAttr(url)}">${escapeText(url)}</a>`,
+        url,
+      });
+      this.watchForCrash(rt, exited);
+    } catch (e) {
+      const failure = await this.describeFailure(e, startedState, rt.abort.signal.aborted);
+      log.warn({ reason: failure.message, exitCode: failure.exitCode }, 'spawn failed');
+      rt.exitWatch?.abort();
+      if (startedState) await spawner.stop(startedState, { graceMs: settings.stopGraceMs }).catch(() => undefined);
+      await this.revokeServerCredentials(userName, serverName).catch(() => undefined);
+      if (record) {
+        await store
+          .updateServer(record.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure })
+          .catch((err) => log.error({ err }, 'could not record spawn failure'));
+      }
+      rt.progress.push({
+        progress: 100,
+        failed: true,
+        message: `Spawn failed: ${failure.message}`,
+        exit_code: failure.exitCode,
+        log_tail: failure.logTail,
+      });
+      this.finish(rt);
+    } finally {
+      ticket.release();
+    }
+  }
+
+  private async describeFailure(e: unknown, state: Record<string, unknown> | null, cancelled: boolean): Promise<SpawnFailure> {
+    const at = this.d.now();
+    if (e instanceof SpawnFailedError) return { message: e.message, exitCode: e.exitCode, logTail: e.logTail, at };
+    if (cancelled) return { message: 'cancelled by a stop request', exitCode: null, logTail: [], at };
+    const message = e instanceof HubError ? e.userMessage : e instanceof Error ? e.message : String(e);
+    const logTail = state ? await this.d.spawner.logTail(state, 20).catch(() => []) : [];
+    return { message, exitCode: null, logTail, at };
+  }
+
+  /** After ready: a server that exits on its own is taken out of the proxy and marked stopped. */
+  private watchForCrash(rt: Runtime, exited: Promise<PollResult & { running: false }>): void {
+    exited.then(
+      async (r) => {
+        if (rt.phase !== 'running' || this.runtimes.get(key(rt.userName, rt.serverName)) !== rt) return;
+        this.d.logger.warn({ user: rt.userName, server: rt.serverName, exitCode: r.exitCode }, 'server exited on its own');
+        await this.cleanupStopped(rt, { message: r.message, exitCode: r.exitCode, logTail: r.logTail, at: this.d.now() });
+      },
+      () => undefined,
+    );
+  }
+
+  /**
+   * Stops a server (cancelling a pending spawn). Resolves when it is stopped.
+   * Stopping a server that is not running is a no-op.
+   */
+  stop(userName: string, serverName: string): Promise<void> {
+    const k = key(userName, serverName);
+    const rt = this.runtimes.get(k);
+    if (!rt) return Promise.resolve();
+    if (rt.phase === 'stopping') return rt.settled;
+    if (rt.phase !== 'running') {
+      rt.abort.abort();
+      return rt.settled;
+    }
+    rt.phase = 'stopping';
+    rt.settled = this.cleanupStopped(rt, null);
+    return rt.settled;
+  }
+
+  private async cleanupStopped(rt: Runtime, failure: SpawnFailure | null): Promise<void> {
+    const { store, spawner, proxy, settings, logger } = this.d;
+    rt.phase = 'stopping';
+    rt.exitWatch?.abort();
+    try {
+      await proxy.deleteRoute(routeSpec(settings.baseUrl, rt.userName, rt.serverName));
+      if (rt.state) await spawner.stop(rt.state, { graceMs: settings.stopGraceMs });
+      await this.revokeServerCredentials(rt.userName, rt.serverName);
+      const rec = await store.getServer(rt.userName, rt.serverName);
+      if (rec) await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
+    } catch (err) {
+      logger.error({ err, user: rt.userName }, 'error while stopping server');
+    } finally {
+      this.finish(rt);
+    }
+  }
+
+  private finish(rt: Runtime): void {
+    const k = key(rt.userName, rt.serverName);
+    if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
+    this.lastProgress.set(k, rt.progress);
+  }
+
+  private async revokeServerCredentials(userName: string, serverName: string): Promise<void> {
+    const prefix = serverPrefix(this.d.settings.baseUrl, userName, serverName);
+    await this.d.store.deleteTokens({ userName, note: `Server at ${prefix}` });
+    const clientId = oauthClientId(userName, serverName);
+    await this.d.store.deleteTokens({ userName, oauthClientId: clientId });
+    await this.d.store.deleteOAuthClient(clientId);
+  }
+
+  /**
+   * After a hub (re)start: servers the store says are active are re-adopted if their
+   * process is still there, and cleaned up otherwise.
+   */
+  async restore(): Promise<{ adopted: number; cleaned: number }> {
+    const { store, spawner, proxy, settings, logger } = this.d;
+    let adopted = 0;
+    let cleaned = 0;
+    for (const rec of await store.listActiveServers()) {
+      const state = rec.spawnerState;
+      const alive = rec.target && Object.keys(state).length > 0 ? await spawner.poll(state) : null;
+      const prefix = serverPrefix(settings.baseUrl, rec.userName, rec.name);
+      let ok = alive?.running === true;
+      if (ok && rec.phase !== 'running') {
+        // The hub died mid-spawn: keep the server only if it already answers.
+        ok = await waitUntilReady(`${rec.target}${prefix}api`, { timeoutMs: 2000, signal: new AbortController().signal }).then(
+          () => true,
+          () => false,
+        );
+      }
+      if (ok && rec.target) {
+        const progress = new ProgressLog();
+        progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, url: prefix });
+        const rt: Runtime = {
+          userName: rec.userName,
+          serverName: rec.name,
+          phase: 'running',
+          progress,
+          abort: new AbortController(),
+          settled: Promise.resolve(),
+          state,
+          exitWatch: new AbortController(),
+        };
+        this.runtimes.set(key(rec.userName, rec.name), rt);
+        await proxy.addRoute(routeSpec(settings.baseUrl, rec.userName, rec.name), rec.target, {
+          user: rec.userName,
+          server_name: rec.name,
+          jupyterhub: true,
+        });
+        if (rec.phase !== 'running') await store.updateServer(rec.id, { phase: 'running' });
+        const exited = spawner.waitForExit(state, rt.exitWatch!.signal);
+        exited.catch(() => undefined);
+        this.watchForCrash(rt, exited);
+        adopted++;
+      } else {
+        if (alive?.running) await spawner.stop(state, { graceMs: settings.stopGraceMs }).catch(() => undefined);
+        await proxy.deleteRoute(routeSpec(settings.baseUrl, rec.userName, rec.name)).catch(() => undefined);
+        await this.revokeServerCredentials(rec.userName, rec.name);
+        const failure: SpawnFailure | null =
+          alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.d.now() } : null;
+        await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
+        cleaned++;
+      }
+    }
+    logger.info({ adopted, cleaned }, 'restored servers from the store');
+    return { adopted, cleaned };
+  }
+
+  /** Stops watching (servers keep running: a restarted hub re-adopts them). */
+  async close(): Promise<void> {
+    for (const rt of this.runtimes.values()) {
+      rt.exitWatch?.abort();
+      if (rt.phase !== 'running') rt.abort.abort();
+    }
+  }
+}
+
+function serverLabel(u: string, s: string): string {
+  return s ? `${u}'s server ${s}` : `${u}'s server`;
+}
+
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeAttr(s: string): string {
+  return escapeText(s).replace(/"/g, '&quot;');
+}
