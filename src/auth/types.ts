@@ -15,22 +15,47 @@ export interface Authenticated {
   authState: Record<string, unknown> | null;
 }
 
+/**
+ * Credentials were right but the account may not log in yet (native sign-ups waiting for an
+ * admin's approval). Only returned after the password was verified, so it reveals nothing.
+ */
+export interface AuthRejected {
+  rejected: 'pending-approval';
+  /** Safe to show. */
+  userMessage: string;
+}
+
 export interface Authenticator {
   readonly kind: string;
   /** Shown on the login page. */
   readonly displayName: string;
   /** True when the login page shows a username/password form. */
   readonly usesPasswordForm: boolean;
-  /** null = credentials rejected. Never throws for bad credentials. */
-  authenticate(creds: LoginCredentials): Promise<Authenticated | null>;
+  /**
+   * null = credentials rejected. Never throws for bad credentials (throwing means the identity
+   * source itself failed, e.g. LDAP unreachable; the pipeline lets that propagate).
+   */
+  authenticate(creds: LoginCredentials): Promise<Authenticated | AuthRejected | null>;
   /** Authenticator-specific name normalization (after the pipeline's own lowercasing). */
   normalizeName?(name: string): string;
 }
 
-/** Why a login did not succeed; `reason` is safe to log, `userMessage` to show. */
+export function isAuthRejected(r: Authenticated | AuthRejected | null): r is AuthRejected {
+  return r !== null && 'rejected' in r;
+}
+
+/**
+ * The result of the login pipeline. On success `admin` is the decision to apply to the hub
+ * user: true/false = set it (authenticator-managed, or true for `auth.admin.users`), null =
+ * leave the stored flag alone (new users: not admin) — JupyterHub's `is_admin` semantics, so
+ * admins promoted through the API are not demoted at their next login.
+ * On failure `reason` is safe to log, `userMessage` to show.
+ */
 export type LoginOutcome =
-  | { ok: true; name: string; admin: boolean; authState: Record<string, unknown> | null }
-  | { ok: false; reason: 'bad-credentials' | 'invalid-name' | 'blocked' | 'not-allowed'; userMessage: string };
+  | { ok: true; name: string; admin: boolean | null; authState: Record<string, unknown> | null }
+  | { ok: false; reason: LoginFailureReason; userMessage: string };
+
+export type LoginFailureReason = 'bad-credentials' | 'pending-approval' | 'invalid-name' | 'blocked' | 'not-allowed';
 
 export interface LoginPolicy {
   adminUsers: ReadonlySet<string>;
