@@ -1,0 +1,150 @@
+// Rules that involve more than one key (a postgres database needs a URL, …). Each rule names the
+// section it reads; it is skipped when the schema already found a problem there, so it never
+// reasons about a value of the wrong type.
+import type { Config } from './schema.ts';
+import type { ConfigFinding, ConfigPath } from './errors.ts';
+import { OAUTH_SECTIONS } from './schema/auth.ts';
+import { SUPPORTED_CUSTOM_CLASSES, customClassMapping } from './customAuth.ts';
+import { parseSize } from './quantity.ts';
+
+export interface CrossCheck {
+  /** The keys the rule reads. */
+  reads: ConfigPath[];
+  check(config: Config): ConfigFinding[];
+}
+
+const missing = (path: ConfigPath, why: string, anchor?: ConfigPath): ConfigFinding => ({ path, anchor, message: `is required ${why}` });
+
+export const CROSS_CHECKS: CrossCheck[] = [
+  {
+    reads: [['hub', 'db'], ['hub', 'replicas']],
+    check({ hub }) {
+      const out: ConfigFinding[] = [];
+      if ((hub.db.type === 'postgres' || hub.db.type === 'mysql') && !hub.db.url) {
+        out.push(missing(['hub', 'db', 'url'], `when hub.db.type is ${hub.db.type} (or set NBHUB_DB_URL)`, ['hub', 'db', 'type']));
+      }
+      if (hub.replicas > 1 && hub.db.type.startsWith('sqlite')) {
+        out.push({ path: ['hub', 'replicas'], message: 'several hub replicas share state through the database: use hub.db.type postgres or mysql' });
+      }
+      return out;
+    },
+  },
+  {
+    reads: [['proxy']],
+    check({ proxy }) {
+      const out: ConfigFinding[] = [];
+      const https = proxy.https;
+      const at: ConfigPath = ['proxy', 'https', 'type'];
+      if (https.enabled && https.type === 'manual') {
+        if (!https.manual.key) out.push(missing(['proxy', 'https', 'manual', 'key'], 'for proxy.https.type manual', at));
+        if (!https.manual.cert) out.push(missing(['proxy', 'https', 'manual', 'cert'], 'for proxy.https.type manual', at));
+      }
+      if (https.enabled && https.type === 'letsencrypt') {
+        if (!https.letsencrypt.contactEmail) out.push(missing(['proxy', 'https', 'letsencrypt', 'contactEmail'], 'for proxy.https.type letsencrypt', at));
+        if (!https.hosts.length) out.push({ path: ['proxy', 'https', 'hosts'], anchor: at, message: 'must name at least one domain for proxy.https.type letsencrypt' });
+      }
+      if (https.enabled && https.type === 'secret' && !https.secret.name) {
+        out.push(missing(['proxy', 'https', 'secret', 'name'], 'for proxy.https.type secret', at));
+      }
+      if (proxy.api.url && !proxy.secretToken) {
+        out.push(missing(['proxy', 'secretToken'], 'to use the proxy API at proxy.api.url (or set CONFIGPROXY_AUTH_TOKEN)', ['proxy', 'api', 'url']));
+      }
+      return out;
+    },
+  },
+  {
+    reads: [['auth']],
+    check: checkAuth,
+  },
+  {
+    reads: [['singleuser', 'profileList']],
+    check({ singleuser }) {
+      const out: ConfigFinding[] = [];
+      const defaults = singleuser.profileList.map((p, i) => (p.default ? i : -1)).filter((i) => i >= 0);
+      for (const i of defaults.slice(1)) {
+        out.push({ path: ['singleuser', 'profileList', i, 'default'], message: `only one profile may be the default (profile ${defaults[0]} already is)` });
+      }
+      const slugs = new Map<string, number>();
+      singleuser.profileList.forEach((p, i) => {
+        if (!p.slug) return;
+        const first = slugs.get(p.slug);
+        if (first !== undefined) out.push({ path: ['singleuser', 'profileList', i, 'slug'], message: `slug ${JSON.stringify(p.slug)} is already used by profile ${first}` });
+        else slugs.set(p.slug, i);
+      });
+      return out;
+    },
+  },
+  {
+    reads: [['singleuser', 'memory'], ['singleuser', 'cpu']],
+    check({ singleuser }) {
+      const out: ConfigFinding[] = [];
+      const { memory, cpu } = singleuser;
+      if (memory.limit !== null && memory.guarantee !== null && parseSize(memory.guarantee) > parseSize(memory.limit)) {
+        out.push({ path: ['singleuser', 'memory', 'guarantee'], message: 'is more than singleuser.memory.limit' });
+      }
+      if (cpu.limit !== null && cpu.guarantee !== null && cpu.guarantee > cpu.limit) {
+        out.push({ path: ['singleuser', 'cpu', 'guarantee'], message: 'is more than singleuser.cpu.limit' });
+      }
+      return out;
+    },
+  },
+  {
+    reads: [['singleuser', 'storage']],
+    check({ singleuser }) {
+      const s = singleuser.storage;
+      return s.type === 'static' && !s.static.pvcName
+        ? [missing(['singleuser', 'storage', 'static', 'pvcName'], 'when singleuser.storage.type is static', ['singleuser', 'storage', 'type'])]
+        : [];
+    },
+  },
+];
+
+function checkAuth({ auth }: Config): ConfigFinding[] {
+  const out: ConfigFinding[] = [];
+  const typeAt: ConfigPath = ['auth', 'type'];
+  const sectionName = OAUTH_SECTIONS[auth.type as keyof typeof OAUTH_SECTIONS];
+  if (sectionName) {
+    const s = auth[sectionName];
+    const why = `for auth.type ${auth.type}`;
+    if (!s.clientId) out.push(missing(['auth', sectionName, 'clientId'], why, typeAt));
+    if (!s.clientSecret) out.push(missing(['auth', sectionName, 'clientSecret'], why, typeAt));
+  }
+  if (auth.type === 'generic-oauth' || auth.type === 'oidc') {
+    const s = auth[auth.type === 'oidc' ? 'oidc' : 'genericOAuth'];
+    const base: ConfigPath = ['auth', auth.type === 'oidc' ? 'oidc' : 'genericOAuth'];
+    if (!s.issuer) {
+      for (const key of ['tokenUrl', 'userdataUrl'] as const) {
+        if (!s[key]) out.push(missing([...base, key], `for auth.type ${auth.type} when no issuer is set`, typeAt));
+      }
+      if (!s.authorizeUrl) {
+        out.push({
+          path: [...base, 'authorizeUrl'],
+          anchor: typeAt,
+          message: 'is not set (nor issuer, nor OAUTH2_AUTHORIZE_URL): logins fail until the hub environment provides it',
+          warning: 'CONFIG_INCOMPLETE',
+        });
+      }
+    }
+  }
+  if (auth.type === 'azuread' && !auth.azuread.tenantId) out.push(missing(['auth', 'azuread', 'tenantId'], 'for auth.type azuread', typeAt));
+  if (auth.type === 'ldap') {
+    if (!auth.ldap.server.address) out.push(missing(['auth', 'ldap', 'server', 'address'], 'for auth.type ldap', typeAt));
+    if (!auth.ldap.dn.templates.length && !auth.ldap.dn.lookup) {
+      out.push({ path: ['auth', 'ldap', 'dn', 'templates'], anchor: typeAt, message: 'must list at least one DN template (or set auth.ldap.dn.lookup: true)' });
+    }
+  }
+  if (auth.type === 'custom') {
+    const className = auth.custom.className;
+    if (!className) out.push(missing(['auth', 'custom', 'className'], 'for auth.type custom', typeAt));
+    else if (!customClassMapping(className)) {
+      out.push({
+        path: ['auth', 'custom', 'className'],
+        message: `${className} is a Python class nbhub cannot run; supported: ${SUPPORTED_CUSTOM_CLASSES.join(', ')} (or pick an auth.type)`,
+      });
+    }
+  }
+  if (auth.state.enabled && !auth.state.cryptoKey) {
+    out.push(missing(['auth', 'state', 'cryptoKey'], 'when auth.state.enabled is true (or set NBHUB_CRYPT_KEY)', ['auth', 'state', 'enabled']));
+  }
+  return out;
+}

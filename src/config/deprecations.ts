@@ -1,0 +1,76 @@
+// Old z2jh spellings: each is moved to its new key with one warning naming that key. Giving
+// both the old and the new key is an error (nbhub would have to guess which one you meant).
+import { formatPath, type ConfigFinding, type ConfigPath } from './errors.ts';
+import { deleteIn, getIn, isPlainObject, setIn, type PlainObject } from './dataPath.ts';
+import { OAUTH_SECTIONS, type AuthType } from './schema/auth.ts';
+
+interface Alias {
+  /** The deprecated key, removed once folded. */
+  old: ConfigPath;
+  /** Where its value is, if not the key itself (auth.whitelist holds users). */
+  value?: ConfigPath;
+  /** The new key; a function when it depends on other settings. */
+  to: ConfigPath | ((data: PlainObject) => ConfigPath | null);
+}
+
+const ALIASES: Alias[] = [
+  { old: ['auth', 'whitelist'], value: ['auth', 'whitelist', 'users'], to: ['auth', 'allowed', 'users'] },
+  { old: ['auth', 'github', 'orgWhitelist'], to: ['auth', 'github', 'allowedOrganizations'] },
+  { old: ['auth', 'github', 'org_whitelist'], to: ['auth', 'github', 'allowedOrganizations'] },
+  { old: ['hub', 'imagePullPolicy'], to: ['hub', 'image', 'pullPolicy'] },
+  { old: ['singleuser', 'imagePullPolicy'], to: ['singleuser', 'image', 'pullPolicy'] },
+  {
+    old: ['auth', 'scopes'],
+    to: (data) => {
+      const section = OAUTH_SECTIONS[getIn(data, ['auth', 'type']) as Exclude<AuthType, 'custom'> & keyof typeof OAUTH_SECTIONS];
+      return section ? ['auth', section, 'scopes'] : null;
+    },
+  },
+];
+
+/**
+ * Folds deprecated keys of `data` (validated, defaults applied) into their new keys.
+ * `given` is the data as written in the file, to tell a value someone wrote from a default.
+ */
+export function foldDeprecatedKeys(data: PlainObject, given: unknown): ConfigFinding[] {
+  const findings: ConfigFinding[] = [];
+  const written = new Set<string>();
+  for (const alias of ALIASES) {
+    const value = getIn(data, alias.value ?? alias.old);
+    if (getIn(data, alias.old) === undefined) continue;
+    const to = typeof alias.to === 'function' ? alias.to(data) : alias.to;
+    const oldName = formatPath(alias.value ?? alias.old);
+    deleteIn(data, alias.old);
+    if (!to) {
+      findings.push({ path: alias.old, at: 'key', message: `${oldName} only applies to OAuth logins (auth.type); ignored`, warning: 'CONFIG_IGNORED' });
+      continue;
+    }
+    const newName = formatPath(to);
+    if (getIn(given, to) !== undefined || written.has(newName)) {
+      findings.push({ path: alias.old, at: 'key', message: `both ${oldName} (deprecated) and ${newName} are set; keep only ${newName}` });
+      continue;
+    }
+    if (value !== undefined) setIn(data, to, value);
+    written.add(newName);
+    findings.push({ path: alias.old, at: 'key', message: `deprecated: use ${newName} instead`, warning: 'CONFIG_DEPRECATED' });
+  }
+  return findings;
+}
+
+/** z2jh keys holding Python for jupyterhub_config.py: accepted so z2jh files load, then dropped. */
+export function dropPythonConfig(data: PlainObject): ConfigFinding[] {
+  const findings: ConfigFinding[] = [];
+  const hub = data.hub;
+  if (!isPlainObject(hub)) return findings;
+  for (const key of ['extraConfig', 'extraConfigMap']) {
+    if (hub[key] === undefined) continue;
+    delete hub[key];
+    findings.push({
+      path: ['hub', key],
+      at: 'key',
+      message: 'holds Python configuration for JupyterHub, which nbhub does not run; ignored (express it with nbhub keys)',
+      warning: 'CONFIG_IGNORED',
+    });
+  }
+  return findings;
+}

@@ -1,0 +1,95 @@
+// The effective configuration as YAML with secrets redacted, and `nbhub config check FILE`.
+import { stringify } from 'yaml';
+import type { Config } from './schema.ts';
+import { ResolvedConfigSchema } from './schema.ts';
+import { ConfigError, formatProblem, formatWarning } from './errors.ts';
+import { loadConfig } from './load.ts';
+import { isPlainObject } from './dataPath.ts';
+
+export const REDACTED = '<redacted>';
+
+/** Keys whose string values are secrets wherever they appear. */
+const SECRET_KEYS = new Set(['cookieSecret', 'secretToken', 'apiToken', 'clientSecret', 'client_secret', 'password', 'cryptoKey']);
+/** In free-form maps (extraEnv, auth.custom.config, custom): names that look like secrets. */
+const SECRETISH = /secret|passw|token|credential|private_?key|crypt_?key|api_?key/i;
+const NOT_SECRET = /url$|_uri$|_path$|_file$/i;
+
+/** A copy of the config with every secret replaced by '<redacted>' (unset secrets stay null). */
+export function redactConfig(config: Config): Config {
+  return redact(config, []) as Config;
+}
+
+function redact(value: unknown, path: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => redact(v, [...path, String(i)]));
+  if (!isPlainObject(value)) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const here = [...path, key];
+    if (typeof v === 'string' && isSecret(key, here)) out[key] = REDACTED;
+    else if (typeof v === 'string' && here.join('.') === 'hub.db.url') out[key] = redactUrlPassword(v);
+    else out[key] = redact(v, here);
+  }
+  return out;
+}
+
+function isSecret(key: string, path: string[]): boolean {
+  if (SECRET_KEYS.has(key)) return true;
+  if (path.join('.') === 'proxy.https.manual.key') return true;
+  return SECRETISH.test(key) && !NOT_SECRET.test(key);
+}
+
+/** postgresql://user:pass@host/db → postgresql://user:<redacted>@host/db */
+export function redactUrlPassword(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^@]*)@/i, `$1${REDACTED}@`);
+}
+
+/** The effective config as YAML, keys in schema order, secrets redacted. */
+export function describeConfig(config: Config): string {
+  const ordered = orderLike(redactConfig(config), ResolvedConfigSchema as unknown as Record<string, unknown>);
+  return stringify(ordered, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
+}
+
+/** Reorders object keys as the schema lists them (loading may add some out of order). */
+function orderLike(value: unknown, schema: Record<string, unknown> | undefined): unknown {
+  if (Array.isArray(value)) return value.map((v) => orderLike(v, schema?.items as Record<string, unknown> | undefined));
+  if (!isPlainObject(value)) return value;
+  const props = (schema?.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const extra = schema?.additionalProperties;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(props)) if (key in value) out[key] = orderLike(value[key], props[key]);
+  for (const [key, v] of Object.entries(value)) {
+    if (!(key in out)) out[key] = orderLike(v, isPlainObject(extra) ? extra : undefined);
+  }
+  return out;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  output: string;
+}
+
+/**
+ * `nbhub config check FILE`: exit 0 with warnings and the effective config, or exit 1 with
+ * every problem (file:line:col: path: message).
+ */
+export function checkConfigCommand(file: string, env: NodeJS.ProcessEnv = process.env): CommandResult {
+  try {
+    const { config, warnings, fromEnv } = loadConfig({ file, env });
+    const lines = [`${file}: valid${warnings.length ? ` (${plural(warnings.length, 'warning')})` : ''}`];
+    lines.push(...warnings.map((w) => `warning: ${formatWarning(w)}`));
+    lines.push('', '# Effective configuration: defaults filled in, secrets redacted.');
+    if (fromEnv.length) lines.push(`# From the environment: ${fromEnv.join(', ')}`);
+    lines.push(describeConfig(config));
+    return { exitCode: 0, output: lines.join('\n') };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const lines = [`${file}: ${plural(e.problems.length, 'problem')}`];
+    lines.push(...e.problems.map((p) => `error: ${formatProblem(p)}`));
+    lines.push(...e.warnings.map((w) => `warning: ${formatWarning(w)}`));
+    return { exitCode: 1, output: `${lines.join('\n')}\n` };
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

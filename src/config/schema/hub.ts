@@ -1,0 +1,123 @@
+// `hub:` — the hub process: URL, bind address, secrets, database, services, roles, limits.
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Closed, Deprecated, FreeObject, FreeObjectList, Key, MapOf, Nullable, Pattern, Section, StringEnum, StringList } from './helpers.ts';
+import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection, resourcesKey } from './common.ts';
+
+export const DB_TYPES = ['sqlite-pvc', 'sqlite-memory', 'postgres', 'mysql'] as const;
+
+const caseless = (words: string[]) => `(${words.map((w) => [...w].map((c) => `[${c}${c.toUpperCase()}]`).join('')).join('|')})`;
+
+/** PEP 440 (appendix B of the PEP, with its case-insensitivity spelled out). */
+export const PEP440_PATTERN = Pattern(
+  '^[vV]?([0-9]+!)?[0-9]+(\\.[0-9]+)*' +
+    `([-_.]?${caseless(['alpha', 'beta', 'preview', 'pre', 'rc', 'a', 'b', 'c'])}[-_.]?[0-9]*)?` +
+    `((-[0-9]+)|([-_.]?${caseless(['post', 'rev', 'r'])}[-_.]?[0-9]*))?` +
+    `([-_.]?${caseless(['dev'])}[-_.]?[0-9]*)?` +
+    '(\\+[a-zA-Z0-9]+([-_.][a-zA-Z0-9]+)*)?$',
+  'a PEP 440 version such as 5.2.1, 5.0.0b1 or 4.1.0.dev0',
+);
+
+const BASE_URL_PATTERN = Pattern('^/', 'a path starting with /');
+
+const ServiceSchema = Closed({
+  apiToken: Key(SecretString(), null, 'API token the service uses (`Authorization: token …`). Stored hashed.'),
+  admin: Key(Type.Boolean(), false, 'Give the service the admin role.'),
+  url: Key(Nullable(Type.String({ format: 'uri' })), null, 'URL of the service; when set, the proxy routes /services/<name>/ to it.'),
+  oauthNoConfirm: Key(Type.Boolean(), false, 'Skip the OAuth confirmation page when users log in to this service.'),
+  display: Key(Type.Boolean(), true, 'List the service on the hub home page (when it has a url).'),
+  info: Key(FreeObject(), {}, 'Free-form information returned by the /hub/api/services endpoint.'),
+});
+
+const RoleSchema = Closed({
+  description: Key(Type.String(), '', 'What the role is for.'),
+  scopes: Key(StringList(), [], 'Scopes granted, e.g. `admin:users`, `read:servers!group=class`.'),
+  users: Key(StringList(), [], 'Users given this role.'),
+  groups: Key(StringList(), [], 'Groups given this role.'),
+  services: Key(StringList(), [], 'Services given this role.'),
+});
+
+function hubProperties<E extends TSchema>(extraEnv: E) {
+  return {
+    baseUrl: Key(Type.String({ pattern: BASE_URL_PATTERN }), '/', 'URL prefix of the whole deployment; the hub lives under <baseUrl>hub/.'),
+    ip: Key(Type.String({ minLength: 1 }), '127.0.0.1', 'Address the hub process binds to, behind the proxy. Use 0.0.0.0 in a pod.'),
+    port: Key(Type.Integer({ minimum: 0, maximum: 65535 }), 0, 'Port the hub process listens on; 0 picks one (and reuses it after a restart).'),
+    cookieSecret: Key(
+      SecretString(),
+      null,
+      'Secret signing the login cookies (hex, e.g. `openssl rand -hex 32`). null: generated once and kept in the database. Env: NBHUB_COOKIE_SECRET or JPY_COOKIE_SECRET.',
+    ),
+    cookieMaxAgeDays: Key(Type.Number({ exclusiveMinimum: 0 }), 14, 'How long a login cookie stays valid, in days.'),
+    db: Section('The hub database.', {
+      type: Key(
+        StringEnum(DB_TYPES),
+        'sqlite-pvc',
+        'sqlite-pvc: a SQLite file in the data directory (a PVC in Kubernetes); sqlite-memory: lost on restart; postgres or mysql: an external database at hub.db.url.',
+      ),
+      url: Key(
+        Nullable(Type.String({ minLength: 1 })),
+        null,
+        'Connection URL, required for postgres and mysql, e.g. postgresql://user:pass@host:5432/nbhub. Env: NBHUB_DB_URL.',
+      ),
+      pvc: Section('The PersistentVolumeClaim holding the SQLite file when type is sqlite-pvc (Kubernetes).', {
+        accessModes: Key(StringList(), ['ReadWriteOnce'], 'PVC access modes.'),
+        storage: Key(Size(), '1Gi', 'Size of the volume.'),
+        storageClassName: Key(Nullable(Type.String()), null, 'StorageClass of the volume; null uses the cluster default.'),
+        annotations: Key(Labels(), {}, 'Annotations on the PVC.'),
+        selector: Key(FreeObject(), {}, 'Label selector choosing a pre-existing PersistentVolume.'),
+      }),
+      upgrade: Key(Nullable(Type.Boolean()), null, 'Allow schema migrations of an existing database on start; null: migrate SQLite automatically and other databases too.'),
+      password: Key(SecretString(), null, 'Database password, when it is not part of hub.db.url.'),
+    }),
+    services: Key(
+      MapOf(ServiceSchema),
+      {},
+      'Services (e.g. an idle culler or a grader) known to the hub, by name.',
+    ),
+    activeServerLimit: Key(Nullable(Type.Integer({ minimum: 0 })), null, 'Most user servers running at once; null or 0 means no limit.'),
+    concurrentSpawnLimit: Key(
+      Type.Integer({ minimum: 1 }),
+      64,
+      'Most servers starting at once; further starts wait in a fair queue and see their place.',
+    ),
+    extraEnv: Key(extraEnv, {}, 'Extra environment variables of the hub process.'),
+    templatePaths: Key(StringList(), [], 'Directories searched for page templates before the built-in ones.'),
+    templateVars: Key(FreeObject(), {}, 'Extra variables available to page templates.'),
+    allowNamedServers: Key(Type.Boolean(), false, 'Let users run several named servers besides their default one.'),
+    namedServerLimitPerUser: Key(Nullable(Type.Integer({ minimum: 0 })), null, 'Most named servers per user; null or 0 means no limit.'),
+    shutdownOnLogout: Key(Type.Boolean(), false, 'Stop the user’s servers when they log out.'),
+    redirectToServer: Key(Type.Boolean(), true, 'After login, send users straight to their server instead of the home page.'),
+    networkPolicy: networkPolicySection('hub', { cloudMetadataServer: true, dnsPortsPrivateIPs: true, nonPrivateIPs: true, privateIPs: true }),
+    image: imageSection('Container image of the hub (Kubernetes).', { name: 'ghcr.io/nbhub/nbhub', tag: null, pullPolicy: null }),
+    resources: resourcesKey('Kubernetes resources of the hub container.'),
+    nodeSelector: Key(Labels(), {}, 'Node labels the hub pod must run on.'),
+    extraVolumes: Key(FreeObjectList(), [], 'Extra Volume objects in the hub pod.'),
+    extraVolumeMounts: Key(FreeObjectList(), [], 'Extra VolumeMount objects in the hub container.'),
+    extraContainers: Key(FreeObjectList(), [], 'Extra containers in the hub pod (e.g. a database proxy).'),
+    replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of hub replicas; more than one needs a shared database (postgres or mysql).'),
+    uid: Key(Type.Integer({ minimum: 0 }), 1000, 'User id the hub container runs as (Kubernetes).'),
+    fsGid: Key(Type.Integer({ minimum: 0 }), 1000, 'Group id owning the hub’s volumes (Kubernetes).'),
+    version: Key(
+      Nullable(Type.String({ pattern: PEP440_PATTERN })),
+      null,
+      'Override the X-JupyterHub-Version header sent to single-user servers; must be a PEP 440 version. null: the JupyterHub version nbhub implements.',
+    ),
+    loadRoles: Key(MapOf(RoleSchema), {}, 'Custom roles, by name, and who has them.'),
+    annotations: Key(Labels(), {}, 'Annotations on the hub pod.'),
+    labels: Key(Labels(), {}, 'Extra labels on the hub pod.'),
+  };
+}
+
+export const HubResolvedSchema = Section('The hub: web pages, REST API, OAuth provider, database.', hubProperties(ExtraEnvResolved));
+
+export const HubInputSchema = Section('The hub: web pages, REST API, OAuth provider, database.', {
+  ...hubProperties(ExtraEnvInput),
+  extraConfig: Type.Optional(
+    Type.Unsafe<string | Record<string, string>>({
+      type: ['string', 'object'],
+      additionalProperties: { type: 'string' },
+      description: 'z2jh: Python code for jupyterhub_config.py. Accepted for compatibility and ignored (with a warning): nbhub does not run Python configuration.',
+    }),
+  ),
+  extraConfigMap: Type.Optional(FreeObject({ description: 'z2jh: values read by hub.extraConfig. Accepted and ignored.' })),
+  imagePullPolicy: Deprecated(StringEnum(PULL_POLICIES), 'hub.image.pullPolicy', 'Old z2jh spelling.'),
+});

@@ -1,0 +1,71 @@
+// `proxy:` — the public HTTP(S) entry point and its route API.
+import { Type } from '@sinclair/typebox';
+import { FreeObjectList, Key, Nullable, Section, StringEnum, StringList } from './helpers.ts';
+import { Labels, SecretString, networkPolicySection, resourcesKey } from './common.ts';
+
+export const HTTPS_TYPES = ['letsencrypt', 'manual', 'offload', 'secret'] as const;
+export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
+
+const NodePort = () => Nullable(Type.Integer({ minimum: 1, maximum: 65535 }));
+
+export const ProxySchema = Section('The proxy: the public entry point routing /hub/ and /user/<name>/.', {
+  secretToken: Key(
+    SecretString(),
+    null,
+    'Token the hub uses on the proxy’s route API (`openssl rand -hex 32`). Needed when the proxy runs separately. Env: CONFIGPROXY_AUTH_TOKEN or NBHUB_PROXY_TOKEN.',
+  ),
+  https: Section('HTTPS on the proxy.', {
+    enabled: Key(Type.Boolean(), false, 'Serve HTTPS.'),
+    type: Key(
+      StringEnum(HTTPS_TYPES),
+      'letsencrypt',
+      'letsencrypt: automatic certificates; manual: key and cert given here; secret: from a Kubernetes TLS secret; offload: TLS ends at a load balancer in front.',
+    ),
+    hosts: Key(StringList(), [], 'Domain names the certificate is for.'),
+    letsencrypt: Section('Automatic certificates over ACME.', {
+      contactEmail: Key(Nullable(Type.String({ format: 'email' })), null, 'Email Let’s Encrypt sends expiry notices to (required for letsencrypt).'),
+      acmeServer: Key(Type.String({ format: 'uri' }), LETSENCRYPT_PRODUCTION, 'ACME directory URL; the default is Let’s Encrypt production.'),
+    }),
+    manual: Section('A certificate given in the config (type manual).', {
+      key: Key(SecretString(), null, 'PEM private key.'),
+      cert: Key(Nullable(Type.String({ minLength: 1 })), null, 'PEM certificate chain.'),
+    }),
+    secret: Section('A certificate read from an existing Kubernetes TLS secret (type secret).', {
+      name: Key(Nullable(Type.String({ minLength: 1 })), null, 'Name of the secret.'),
+      key: Key(Type.String(), 'tls.key', 'Entry holding the private key.'),
+      crt: Key(Type.String(), 'tls.crt', 'Entry holding the certificate.'),
+    }),
+  }),
+  service: Section('The Kubernetes Service in front of the proxy.', {
+    type: Key(StringEnum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']), 'LoadBalancer', 'Service type.'),
+    annotations: Key(Labels(), {}, 'Annotations on the Service (e.g. cloud load balancer settings).'),
+    labels: Key(Labels(), {}, 'Extra labels on the Service.'),
+    nodePorts: Section('Fixed node ports when type is NodePort; null picks one.', {
+      http: Key(NodePort(), null, 'Node port for HTTP.'),
+      https: Key(NodePort(), null, 'Node port for HTTPS.'),
+    }),
+    loadBalancerIP: Key(Nullable(Type.String()), null, 'Requested load balancer IP.'),
+    loadBalancerSourceRanges: Key(StringList(), [], 'CIDR ranges allowed to reach the load balancer.'),
+    extraPorts: Key(FreeObjectList(), [], 'Extra ServicePort objects.'),
+  }),
+  networkPolicy: networkPolicySection(
+    'proxy',
+    { cloudMetadataServer: true, dnsPortsPrivateIPs: true, nonPrivateIPs: true, privateIPs: true },
+    ['http', 'https'],
+  ),
+  chp: Section('The proxy process (the z2jh name is kept; nbhub’s own proxy replaces configurable-http-proxy).', {
+    resources: resourcesKey('Kubernetes resources of the proxy container.'),
+    nodeSelector: Key(Labels(), {}, 'Node labels the proxy pod must run on.'),
+    extraCommandLineFlags: Key(StringList(), [], 'Extra CHP-style command line flags for the proxy.'),
+  }),
+  api: Section('The route API the hub talks to.', {
+    url: Key(
+      Nullable(Type.String({ format: 'uri' })),
+      null,
+      'URL of a standalone nbhub or configurable-http-proxy route API (e.g. http://proxy-api:8001); null runs the proxy inside the hub process.',
+    ),
+  }),
+  replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of proxy replicas; they share routes through the database.'),
+  annotations: Key(Labels(), {}, 'Annotations on the proxy pod.'),
+  labels: Key(Labels(), {}, 'Extra labels on the proxy pod.'),
+});
