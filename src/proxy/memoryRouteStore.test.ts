@@ -1,0 +1,4 @@
+import { MemoryRouteStore } from './memoryRouteStore.ts';
+import { runRouteStoreConformance } from './routestore.case.ts';
+
+runRouteStoreConformance('MemoryRouteStore', async () => ({ store: new MemoryRouteStore() }));
