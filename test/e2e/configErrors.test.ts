@@ -16,7 +16,7 @@ async function configFile(text: string): Promise<string> {
 const cases = [
   { name: 'misspelled key', yaml: 'singleuser:\n  defaultUrl: /lab\n  memroy:\n    limit: 1G\n', path: 'singleuser.memroy', line: 3 },
   { name: 'wrong type', yaml: 'hub:\n  concurrentSpawnLimit: many\n', path: 'hub.concurrentSpawnLimit', line: 2 },
-  { name: 'invalid YAML', yaml: 'auth:\n  type: dummy\n   admin: [x\n', path: null, line: 3 },
+  { name: 'invalid YAML', yaml: 'auth:\n  type: dummy\nhub:\n\tbaseUrl: /\n', path: null, line: 4 },
 ];
 
 for (const c of cases) {
