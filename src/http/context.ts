@@ -17,6 +17,10 @@ export interface ServiceInfo {
 export interface NativeSignup {
   openSignup: boolean;
   signUp(name: string, password: string, bootstrapToken?: string): Promise<{ ok: true; approved: boolean } | { ok: false; message: string }>;
+  listAccounts(): Promise<{ name: string; approved: boolean; created: Date }[]>;
+  approve(name: string, approved: boolean): Promise<boolean>;
+  /** An admin creates an approved account with a password. */
+  adminCreate(name: string, password: string): Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
 export interface HubContext {

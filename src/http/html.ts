@@ -38,6 +38,8 @@ export interface LayoutOptions {
   hubPrefix: string;
   user?: { name: string; admin: boolean } | null;
   body: Html;
+  /** Show the admin link to native account management. */
+  nativeAccounts?: boolean;
   /** Inline script (trusted, from our own code). */
   script?: string;
 }
@@ -63,7 +65,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:6px 8px;
 export function layout(o: LayoutOptions): string {
   const p = o.hubPrefix;
   const nav = o.user
-    ? html`<nav><a href="${p}home">Home</a><a href="${p}token">Token</a>${o.user.admin ? html`<a href="${p}admin">Admin</a>` : ''}</nav>
+    ? html`<nav><a href="${p}home">Home</a>${o.user.admin && o.nativeAccounts ? html`<a href="${p}authorize">Accounts</a>` : ''}</nav>
 <span class="who">${o.user.name}</span><a class="btn" href="${p}logout">Log out</a>`
     : html`<nav></nav>`;
   return `<!doctype html>

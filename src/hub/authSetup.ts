@@ -66,7 +66,21 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
         // with native accounts, having an approved account is what allows a login
         policy: { ...policy, allowAll: allowedUsers.size === 0 },
         adminUsers,
-        native: { openSignup: a.native.openSignup, signUp: (n, p, t) => native.signUp(n, p, t) },
+        native: {
+          openSignup: a.native.openSignup,
+          signUp: (n, p, t) => native.signUp(n, p, t),
+          listAccounts: () => store.listNativeUsers(),
+          approve: (n, approved) => native.approve(n, approved),
+          async adminCreate(n, p) {
+            if (adminUsers.has(normalizeUsername(n))) {
+              return { ok: false, message: `${n} is listed in auth.admin.users: that admin signs up with the one-time token printed at first start.` };
+            }
+            const r = await native.signUp(n, p);
+            if (!r.ok) return r;
+            await native.approve(n, true);
+            return { ok: true };
+          },
+        },
         bootstrap,
         async afterStart() {
           for (const { name, token } of await bootstrap.prepare(adminUsers)) {

@@ -22,7 +22,6 @@ export function registerHomePages(app: FastifyInstance, ctx: HubContext): void {
     const id = await requirePageUser(ctx, req, reply);
     if (!id) return reply;
     const xsrf = xsrfToken(ctx, req, reply);
-    const user = await ctx.store.getUser(id.name);
     const servers = await ctx.store.listServersOfUser(id.name);
     const def = servers.find((s) => s.name === '');
     const ready = ctx.servers.isReady(id.name, '');
@@ -67,8 +66,9 @@ ${named.map((s) => {
       .catch(function(e){ stop.textContent = String(e.message || e); });
   });
 })();`;
-  void user;
-  return reply.type('text/html; charset=utf-8').send(layout({ title: 'Home', hubPrefix: ctx.hubPrefix, user: id, body, script }));
+  return reply
+    .type('text/html; charset=utf-8')
+    .send(layout({ title: 'Home', hubPrefix: ctx.hubPrefix, user: id, body, script, nativeAccounts: ctx.native !== null }));
   });
 
   // Shareable "open this on my own server" links (JupyterLab's shareUrl).

@@ -6,6 +6,7 @@ import { registerHomePages } from './home.ts';
 import { registerSpawnPages } from './spawn.ts';
 import { registerUserUrlPages } from './userUrl.ts';
 import { registerErrorPages } from './error.ts';
+import { registerNativeAccountPages } from './nativeAccounts.ts';
 
 export function registerPages(app: FastifyInstance, ctx: HubContext): void {
   registerLoginPages(app, ctx);
@@ -13,4 +14,5 @@ export function registerPages(app: FastifyInstance, ctx: HubContext): void {
   registerSpawnPages(app, ctx);
   registerUserUrlPages(app, ctx);
   registerErrorPages(app, ctx);
+  registerNativeAccountPages(app, ctx);
 }
