@@ -38,3 +38,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
 fi
 
 bash scripts/setup-python.sh
+
+if [ "$want_test" = 1 ]; then
+  # kube-apiserver, etcd, controller-manager, scheduler, KWOK, kubectl and helm from the Go
+  # module proxy, for the Kubernetes tests (cached; a cold build takes ~10 minutes).
+  bash scripts/k8s/build.sh
+fi
