@@ -16,6 +16,7 @@ import { buildSpawner, resolveCmd } from './spawnerSetup.ts';
 import { buildProxy, type ProxySetup } from './proxySetup.ts';
 import { syncServiceTokens } from './services.ts';
 import { RouteReconciler } from './reconcile.ts';
+import { Culler } from './culler.ts';
 import { HUB_VERSION } from './version.ts';
 import { loadRoles } from '../domain/roles.ts';
 
@@ -36,6 +37,8 @@ export interface RunningHub {
   hubUrl: string;
   store: Store;
   servers: ServerManager;
+  /** null when cull.enabled is false. */
+  culler: Culler | null;
   close(): Promise<void>;
 }
 
@@ -162,6 +165,25 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   await servers.restore();
   const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now });
   reconciler.start(30_000);
+  const cull = config.cull;
+  const culler = cull.enabled
+    ? new Culler({
+        store,
+        servers,
+        refreshActivity: () => reconciler.runOnce(),
+        policy: {
+          timeoutSeconds: cull.timeout,
+          maxAgeSeconds: cull.maxAge,
+          users: cull.users,
+          adminUsers: cull.adminUsers,
+          removeNamedServers: cull.removeNamedServers,
+        },
+        concurrency: cull.concurrency,
+        logger: logger.child({ component: 'culler' }),
+        now,
+      })
+    : null;
+  culler?.start(cull.every * 1000);
   const expiry = setInterval(() => store.deleteExpired(now()).catch((err) => logger.warn({ err }, 'expiry sweep failed')), 3_600_000);
   expiry.unref();
 
@@ -172,7 +194,9 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     hubUrl,
     store,
     servers,
+    culler,
     async close() {
+      culler?.stop();
       reconciler.stop();
       clearInterval(expiry);
       await servers.close();
