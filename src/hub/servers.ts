@@ -13,6 +13,16 @@ import { SpawnQueue } from './spawnQueue.ts';
 import { waitUntilReady } from './readiness.ts';
 import { HubError } from './errors.ts';
 import { newTokenString, hashToken } from './tokens.ts';
+import { escapeHtml } from '../http/html.ts';
+import {
+  initialServerState,
+  transition,
+  pendingOf,
+  isReady as stateIsReady,
+  type ServerEvent,
+  type ServerPhaseName,
+  type ServerState,
+} from '../domain/serverState.ts';
 
 export interface ServerManagerSettings {
   baseUrl: string;
@@ -39,17 +49,16 @@ export interface ServerManagerDeps {
   settings: ServerManagerSettings;
 }
 
-export type RuntimePhase = 'queued' | 'spawning' | 'waiting-ready' | 'running' | 'stopping';
-
 interface Runtime {
   userName: string;
   serverName: string;
-  phase: RuntimePhase;
+  /** The one lifecycle state (src/domain/serverState.ts); changed only through apply(). */
+  state: ServerState;
   progress: ProgressLog;
   abort: AbortController;
   /** Settles when the current spawn or stop has finished (never rejects). */
   settled: Promise<void>;
-  state: Record<string, unknown> | null;
+  spawnerState: Record<string, unknown> | null;
   exitWatch: AbortController | null;
 }
 
@@ -72,16 +81,27 @@ export class ServerManager {
   /** 'spawn' | 'stop' | null, as the API's `pending` field. */
   pending(userName: string, serverName: string): 'spawn' | 'stop' | null {
     const r = this.runtimes.get(key(userName, serverName));
-    if (!r || r.phase === 'running') return null;
-    return r.phase === 'stopping' ? 'stop' : 'spawn';
+    return r ? pendingOf(r.state) : null;
   }
 
   isReady(userName: string, serverName: string): boolean {
-    return this.runtimes.get(key(userName, serverName))?.phase === 'running';
+    const r = this.runtimes.get(key(userName, serverName));
+    return r ? stateIsReady(r.state) : false;
   }
 
-  phase(userName: string, serverName: string): RuntimePhase | 'stopped' {
-    return this.runtimes.get(key(userName, serverName))?.phase ?? 'stopped';
+  phase(userName: string, serverName: string): ServerPhaseName {
+    return this.runtimes.get(key(userName, serverName))?.state.phase ?? 'stopped';
+  }
+
+  /** Moves a server's state; an event the state machine refuses is a bug, logged loudly. */
+  private apply(rt: Runtime, event: ServerEvent): boolean {
+    const r = transition(rt.state, event, this.d.now());
+    if (!r.ok) {
+      this.d.logger.error({ user: rt.userName, server: rt.serverName, code: r.error.code }, r.error.message);
+      return false;
+    }
+    rt.state = r.state;
+    return true;
   }
 
   activeCount(): number {
@@ -106,9 +126,10 @@ export class ServerManager {
     const k = key(userName, serverName);
     const existing = this.runtimes.get(k);
     if (existing) {
-      if (existing.phase === 'stopping') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
-      if (existing.phase === 'running') throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
-      return existing; // spawn already pending
+      const refused = transition(existing.state, { type: 'request-spawn', position: 1 }, this.d.now());
+      if (!refused.ok && refused.error.code === 'already-pending') return existing;
+      if (!refused.ok && refused.error.code === 'stop-pending') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
+      throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
     }
     const limit = this.d.settings.activeServerLimit;
     if (limit && this.runtimes.size >= limit) {
@@ -119,13 +140,14 @@ export class ServerManager {
     const rt: Runtime = {
       userName,
       serverName,
-      phase: 'queued',
+      state: initialServerState(this.d.now()),
       progress,
       abort: new AbortController(),
       settled: Promise.resolve(),
-      state: null,
+      spawnerState: null,
       exitWatch: null,
     };
+    this.apply(rt, { type: 'request-spawn', position: this.queue.queued + 1 });
     this.runtimes.set(k, rt);
     this.lastProgress.delete(k);
     rt.settled = this.runSpawn(rt, userOptions).catch((e) => {
@@ -138,15 +160,16 @@ export class ServerManager {
     const { store, spawner, proxy, logger, settings } = this.d;
     const { userName, serverName } = rt;
     const log = logger.child({ user: userName, server: serverName });
-    const ticket = this.queue.enter(rt.abort.signal, (pos) =>
-      rt.progress.push({ progress: 0, message: `Waiting for a free spawn slot: you are number ${pos} in the queue`, queue_position: pos }),
-    );
+    const ticket = this.queue.enter(rt.abort.signal, (pos) => {
+      this.apply(rt, { type: 'queue-position', position: pos });
+      rt.progress.push({ progress: 0, message: `Waiting for a free spawn slot: you are number ${pos} in the queue`, queue_position: pos });
+    });
     let record: ServerRecord | null = null;
     let startedState: Record<string, unknown> | null = null;
     const t0 = Date.now();
     try {
       await ticket.granted;
-      rt.phase = 'spawning';
+      this.apply(rt, { type: 'slot-granted' });
       const now = this.d.now();
       record = await store.ensureServer(userName, serverName);
       const prefix = serverPrefix(settings.baseUrl, userName, serverName);
@@ -205,9 +228,9 @@ export class ServerManager {
         { progress: (ev) => rt.progress.push(ev), signal: startAbort },
       );
       startedState = started.state;
-      rt.state = started.state;
+      rt.spawnerState = started.state;
       record = await store.updateServer(record.id, { spawnerState: started.state, target: started.target });
-      rt.phase = 'waiting-ready';
+      this.apply(rt, { type: 'started', target: started.target });
       rt.progress.push({ progress: 50, message: 'Server started, waiting for it to respond...' });
       const exitWatch = new AbortController();
       rt.exitWatch = exitWatch;
@@ -232,20 +255,22 @@ export class ServerManager {
         jupyterhub: true,
       });
       await store.updateServer(record.id, { phase: 'running' });
-      rt.phase = 'running';
+      this.apply(rt, { type: 'ready' });
       log.info({ ms: Date.now() - t0 }, 'server ready');
       const url = prefix;
       rt.progress.push({
         progress: 100,
         ready: true,
         message: `Server ready at ${url}`,
-        html_message: `Server ready at <a href="${escapeAttr(url)}">${escapeText(url)}</a>`,
+        html_message: `Server ready at <a href="${escapeHtml(url)}">${escapeHtml(url)}</a>`,
         url,
       });
       this.watchForCrash(rt, exited);
     } catch (e) {
       const failure = await this.describeFailure(e, startedState, rt.abort.signal.aborted);
       log.warn({ reason: failure.message, exitCode: failure.exitCode }, 'spawn failed');
+      if (rt.abort.signal.aborted) this.apply(rt, { type: 'cancel' });
+      else this.apply(rt, { type: 'spawn-failed', reason: failure.message, exitCode: failure.exitCode, logTail: failure.logTail });
       rt.exitWatch?.abort();
       if (startedState) await spawner.stop(startedState, { graceMs: settings.stopGraceMs }).catch(() => undefined);
       await this.revokeServerCredentials(userName, serverName).catch(() => undefined);
@@ -254,6 +279,7 @@ export class ServerManager {
           .updateServer(record.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure })
           .catch((err) => log.error({ err }, 'could not record spawn failure'));
       }
+      if (rt.state.phase === 'stopping') this.apply(rt, { type: 'stopped' });
       rt.progress.push({
         progress: 100,
         failed: true,
@@ -280,8 +306,9 @@ export class ServerManager {
   private watchForCrash(rt: Runtime, exited: Promise<PollResult & { running: false }>): void {
     exited.then(
       async (r) => {
-        if (rt.phase !== 'running' || this.runtimes.get(key(rt.userName, rt.serverName)) !== rt) return;
+        if (rt.state.phase !== 'running' || this.runtimes.get(key(rt.userName, rt.serverName)) !== rt) return;
         this.d.logger.warn({ user: rt.userName, server: rt.serverName, exitCode: r.exitCode }, 'server exited on its own');
+        this.apply(rt, { type: 'exited', exitCode: r.exitCode, logTail: r.logTail, reason: r.message });
         await this.cleanupStopped(rt, { message: r.message, exitCode: r.exitCode, logTail: r.logTail, at: this.d.now() });
       },
       () => undefined,
@@ -296,29 +323,29 @@ export class ServerManager {
     const k = key(userName, serverName);
     const rt = this.runtimes.get(k);
     if (!rt) return Promise.resolve();
-    if (rt.phase === 'stopping') return rt.settled;
-    if (rt.phase !== 'running') {
+    if (rt.state.phase === 'stopping') return rt.settled;
+    if (rt.state.phase !== 'running') {
       rt.abort.abort();
       return rt.settled;
     }
-    rt.phase = 'stopping';
+    this.apply(rt, { type: 'request-stop' });
     rt.settled = this.cleanupStopped(rt, null);
     return rt.settled;
   }
 
   private async cleanupStopped(rt: Runtime, failure: SpawnFailure | null): Promise<void> {
     const { store, spawner, proxy, settings, logger } = this.d;
-    rt.phase = 'stopping';
     rt.exitWatch?.abort();
     try {
       await proxy.deleteRoute(routeSpec(settings.baseUrl, rt.userName, rt.serverName));
-      if (rt.state) await spawner.stop(rt.state, { graceMs: settings.stopGraceMs });
+      if (rt.spawnerState) await spawner.stop(rt.spawnerState, { graceMs: settings.stopGraceMs });
       await this.revokeServerCredentials(rt.userName, rt.serverName);
       const rec = await store.getServer(rt.userName, rt.serverName);
       if (rec) await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
     } catch (err) {
       logger.error({ err, user: rt.userName }, 'error while stopping server');
     } finally {
+      if (rt.state.phase === 'stopping') this.apply(rt, { type: 'stopped' });
       this.finish(rt);
     }
   }
@@ -363,13 +390,14 @@ export class ServerManager {
         const rt: Runtime = {
           userName: rec.userName,
           serverName: rec.name,
-          phase: 'running',
+          state: initialServerState(this.d.now()),
           progress,
           abort: new AbortController(),
           settled: Promise.resolve(),
-          state,
+          spawnerState: state,
           exitWatch: new AbortController(),
         };
+        this.apply(rt, { type: 'adopt', target: rec.target });
         this.runtimes.set(key(rec.userName, rec.name), rt);
         await proxy.addRoute(routeSpec(settings.baseUrl, rec.userName, rec.name), rec.target, {
           user: rec.userName,
@@ -399,19 +427,11 @@ export class ServerManager {
   async close(): Promise<void> {
     for (const rt of this.runtimes.values()) {
       rt.exitWatch?.abort();
-      if (rt.phase !== 'running') rt.abort.abort();
+      if (rt.state.phase !== 'running') rt.abort.abort();
     }
   }
 }
 
 function serverLabel(u: string, s: string): string {
   return s ? `${u}'s server ${s}` : `${u}'s server`;
-}
-
-function escapeText(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function escapeAttr(s: string): string {
-  return escapeText(s).replace(/"/g, '&quot;');
 }
