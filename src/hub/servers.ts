@@ -6,13 +6,13 @@ import type { Store, ServerRecord, SpawnFailure } from '../store/types.ts';
 import type { Spawner, PollResult } from '../spawner/types.ts';
 import { SpawnFailedError } from '../spawner/types.ts';
 import type { ProxyClient } from '../proxy/types.ts';
-import { serverPrefix, oauthClientId, routeSpec } from '../domain/names.ts';
+import { serverPrefix, routeSpec } from '../domain/names.ts';
 import { buildServerEnv } from './serverEnv.ts';
 import { ProgressLog } from './progress.ts';
 import { SpawnQueue } from './spawnQueue.ts';
 import { waitUntilReady } from './readiness.ts';
 import { HubError } from './errors.ts';
-import { newTokenString, hashToken } from './tokens.ts';
+import { issueServerCredentials, revokeServerCredentials } from './serverCredentials.ts';
 import { escapeHtml } from '../http/html.ts';
 import {
   initialServerState,
@@ -173,32 +173,7 @@ export class ServerManager {
       const now = this.d.now();
       record = await store.ensureServer(userName, serverName);
       const prefix = serverPrefix(settings.baseUrl, userName, serverName);
-      const clientId = oauthClientId(userName, serverName);
-      const apiToken = newTokenString();
-      await this.revokeServerCredentials(userName, serverName);
-      await store.createToken(
-        {
-          owner: { kind: 'user', name: userName },
-          hash: hashToken(apiToken),
-          scopes: [`users:activity!user=${userName}`, `access:servers!server=${userName}/${serverName}`],
-          note: `Server at ${prefix}`,
-          expiresAt: null,
-          sessionId: null,
-          oauthClientId: null,
-        },
-        now,
-      );
-      await store.upsertOAuthClient(
-        {
-          id: clientId,
-          secretHash: hashToken(apiToken),
-          redirectUri: `${prefix}oauth_callback`,
-          description: `Server at ${prefix}`,
-          allowedScopes: [],
-          accessScope: `access:servers!server=${userName}/${serverName}`,
-        },
-        now,
-      );
+      const { apiToken, clientId } = await issueServerCredentials(store, { baseUrl: settings.baseUrl, userName, serverName, now });
       record = await store.updateServer(record.id, {
         phase: 'spawning',
         started: now,
@@ -273,7 +248,7 @@ export class ServerManager {
       else this.apply(rt, { type: 'spawn-failed', reason: failure.message, exitCode: failure.exitCode, logTail: failure.logTail });
       rt.exitWatch?.abort();
       if (startedState) await spawner.stop(startedState, { graceMs: settings.stopGraceMs }).catch(() => undefined);
-      await this.revokeServerCredentials(userName, serverName).catch(() => undefined);
+      await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, userName, serverName).catch(() => undefined);
       if (record) {
         await store
           .updateServer(record.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure })
@@ -339,7 +314,7 @@ export class ServerManager {
     try {
       await proxy.deleteRoute(routeSpec(settings.baseUrl, rt.userName, rt.serverName));
       if (rt.spawnerState) await spawner.stop(rt.spawnerState, { graceMs: settings.stopGraceMs });
-      await this.revokeServerCredentials(rt.userName, rt.serverName);
+      await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, rt.userName, rt.serverName);
       const rec = await store.getServer(rt.userName, rt.serverName);
       if (rec) await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
     } catch (err) {
@@ -354,14 +329,6 @@ export class ServerManager {
     const k = key(rt.userName, rt.serverName);
     if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
     this.lastProgress.set(k, rt.progress);
-  }
-
-  private async revokeServerCredentials(userName: string, serverName: string): Promise<void> {
-    const prefix = serverPrefix(this.d.settings.baseUrl, userName, serverName);
-    await this.d.store.deleteTokens({ userName, note: `Server at ${prefix}` });
-    const clientId = oauthClientId(userName, serverName);
-    await this.d.store.deleteTokens({ userName, oauthClientId: clientId });
-    await this.d.store.deleteOAuthClient(clientId);
   }
 
   /**
@@ -412,7 +379,7 @@ export class ServerManager {
       } else {
         if (alive?.running) await spawner.stop(state, { graceMs: settings.stopGraceMs }).catch(() => undefined);
         await proxy.deleteRoute(routeSpec(settings.baseUrl, rec.userName, rec.name)).catch(() => undefined);
-        await this.revokeServerCredentials(rec.userName, rec.name);
+        await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, rec.userName, rec.name);
         const failure: SpawnFailure | null =
           alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.d.now() } : null;
         await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
