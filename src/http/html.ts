@@ -46,7 +46,7 @@ export interface LayoutOptions {
 
 const STYLE = `
 :root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa;--accent:#f37726;--accent-dark:#c85a12;--ok:#1a7f37;--bad:#cf222e}
-*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:#fff}
+[hidden]{display:none!important}*{box-sizing:border-box}body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:#fff}
 header{display:flex;align-items:center;gap:24px;padding:10px 24px;border-bottom:1px solid var(--line);background:var(--bg)}
 header .brand{font-weight:700;font-size:18px;color:var(--fg);text-decoration:none}header .brand span{color:var(--accent)}
 header nav{display:flex;gap:16px;flex:1}header nav a{color:var(--fg);text-decoration:none}header nav a:hover{text-decoration:underline}
