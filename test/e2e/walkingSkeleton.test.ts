@@ -126,3 +126,18 @@ test('code in alice’s notebook cannot read files in bob’s home directory', a
   assert.match(attempt.error ?? '', /PermissionError/);
   assert.doesNotMatch(attempt.stdout, /bob-only/);
 });
+
+test('alice stops her server from the home page', async () => {
+  const page = await newPage();
+  await login(page, hub.url, 'alice');
+  await page.goto(`${hub.url}hub/home`);
+  assert.equal(await page.locator('#server-status').innerText(), 'running');
+  await screenshot(page, SUITE, '06-home-running');
+  await page.click('#stop');
+  await page.waitForFunction(() => document.querySelector('#server-status')?.textContent === 'stopped', undefined, { timeout: 30_000 });
+  await screenshot(page, SUITE, '07-home-stopped');
+  const u = (await api.get('/users/alice')).body;
+  assert.equal(u.server, null);
+  assert.deepEqual(u.servers, {});
+  await page.context().close();
+});
