@@ -2,23 +2,11 @@
 // the proxy and listed as running; bob's server, killed while the hub was down, is stopped.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { startNbhub, alive, type NbhubProcess } from '../support/nbhubProcess.ts';
 import { HubApi } from '../support/hubApi.ts';
+import { e2eConfig } from '../support/e2eConfig.ts';
 
-const serviceToken = randomBytes(16).toString('hex');
-const config = `
-auth:
-  type: dummy
-hub:
-  services:
-    e2e:
-      apiToken: ${serviceToken}
-      admin: true
-singleuser:
-  startTimeout: 120
-  httpTimeout: 120
-`;
+const { yaml: config, serviceToken } = e2eConfig();
 let hub: NbhubProcess | undefined;
 const pids: number[] = [];
 

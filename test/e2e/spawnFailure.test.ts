@@ -2,13 +2,15 @@
 // API, with its exit code and the tail of its output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { startNbhub, type NbhubProcess } from '../support/nbhubProcess.ts';
 import { HubApi } from '../support/hubApi.ts';
+import { e2eConfig } from '../support/e2eConfig.ts';
 import { launchBrowser, login, screenshot } from '../support/browser.ts';
 
-const serviceToken = randomBytes(16).toString('hex');
+const { yaml, serviceToken } = e2eConfig({
+  singleuser: ['cmd: ["bash", "-c", "echo \'starting up...\'; echo \'fatal: no such notebook directory\' >&2; exit 3"]'],
+});
 let hub: NbhubProcess;
 let api: HubApi;
 let browser: Browser;
@@ -16,17 +18,7 @@ let browser: Browser;
 before(async () => {
   hub = await startNbhub({
     name: 'spawn-failure',
-    configYaml: `
-auth:
-  type: dummy
-hub:
-  services:
-    e2e:
-      apiToken: ${serviceToken}
-      admin: true
-singleuser:
-  cmd: ["bash", "-c", "echo 'starting up...'; echo 'fatal: no such notebook directory' >&2; exit 3"]
-`,
+    configYaml: yaml,
   });
   api = new HubApi(hub.url, serviceToken);
   browser = await launchBrowser();

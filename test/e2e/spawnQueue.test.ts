@@ -3,14 +3,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { startNbhub, REPO, type NbhubProcess } from '../support/nbhubProcess.ts';
 import { HubApi } from '../support/hubApi.ts';
+import { e2eConfig } from '../support/e2eConfig.ts';
 import { launchBrowser, login, screenshot } from '../support/browser.ts';
 
 const fixture = path.join(REPO, 'src/spawner/fixtures/http_fixture.py');
-const serviceToken = randomBytes(16).toString('hex');
+const { yaml, serviceToken } = e2eConfig({
+  hub: ['concurrentSpawnLimit: 1'],
+  singleuser: [`cmd: ["bash", "-c", "sleep 3; exec python3 ${fixture}"]`],
+});
 let hub: NbhubProcess;
 let api: HubApi;
 let browser: Browser;
@@ -18,18 +21,7 @@ let browser: Browser;
 before(async () => {
   hub = await startNbhub({
     name: 'spawn-queue',
-    configYaml: `
-auth:
-  type: dummy
-hub:
-  concurrentSpawnLimit: 1
-  services:
-    e2e:
-      apiToken: ${serviceToken}
-      admin: true
-singleuser:
-  cmd: ["bash", "-c", "sleep 3; exec python3 ${fixture}"]
-`,
+    configYaml: yaml,
   });
   api = new HubApi(hub.url, serviceToken);
   browser = await launchBrowser();

@@ -4,15 +4,15 @@
 // cannot read bob's files (per-user Unix accounts: the tests run as root).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startNbhub, type NbhubProcess } from '../support/nbhubProcess.ts';
 import { launchBrowser, login, screenshot } from '../support/browser.ts';
 import { HubApi } from '../support/hubApi.ts';
 import { runInKernel } from '../support/jupyterKernel.ts';
+import { e2eConfig } from '../support/e2eConfig.ts';
 
 const SUITE = 'walking-skeleton';
-const serviceToken = randomBytes(16).toString('hex');
+const { yaml, serviceToken } = e2eConfig();
 let hub: NbhubProcess;
 let api: HubApi;
 let browser: Browser;
@@ -20,20 +20,7 @@ let browser: Browser;
 before(async () => {
   hub = await startNbhub({
     name: SUITE,
-    configYaml: `
-auth:
-  type: dummy
-  admin:
-    users: [admin]
-hub:
-  services:
-    e2e:
-      apiToken: ${serviceToken}
-      admin: true
-singleuser:
-  startTimeout: 120
-  httpTimeout: 120
-`,
+    configYaml: yaml,
   });
   api = new HubApi(hub.url, serviceToken);
   browser = await launchBrowser();
@@ -62,8 +49,13 @@ test('alice logs in, starts JupyterLab, and runs print(6*7) in a notebook', asyn
   await screenshot(page, SUITE, '02-not-running');
   await page.click('#start');
   // spawn → pending page with live progress → JupyterLab
-  await page.waitForURL(/\/user\/alice\/lab/, { timeout: 120_000 });
-  await page.waitForSelector('.jp-LauncherCard', { timeout: 120_000 });
+  try {
+    await page.waitForURL(/\/user\/alice\/lab/, { timeout: 120_000 });
+    await page.waitForSelector('.jp-LauncherCard', { timeout: 120_000 });
+  } catch (e) {
+    await screenshot(page, SUITE, '03-failed-to-reach-lab');
+    throw new Error(`JupyterLab did not load; the page is at ${page.url()}: ${(await page.locator('body').innerText()).slice(0, 500)}`, { cause: e });
+  }
   assert.match(new URL(page.url()).pathname, /^\/user\/alice\/lab/);
   await screenshot(page, SUITE, '03-jupyterlab');
 
