@@ -39,6 +39,7 @@ export async function waitUntilReady(url: string, o: WaitReadyOptions): Promise<
       throw new NotReadyError(`Server at ${new URL(url).pathname} did not respond within ${Math.round(o.timeoutMs / 1000)} seconds`);
     }
     await sleep(delay);
-    delay = Math.min(250, Math.ceil(delay * 1.5));
+    // refused connects are cheap, so keep polling often: the wait after the server is up is what users feel
+    delay = Math.min(50, Math.ceil(delay * 1.5));
   }
 }
