@@ -17,7 +17,10 @@ function intParam(q: Record<string, unknown>, name: string): number | undefined 
   if (v === undefined || v === '') return undefined;
   const s = String(Array.isArray(v) ? v[0] : v);
   if (!/^[+-]?\d+$/.test(s.trim())) throw new HubError(400, `${name} must be an integer, not ${JSON.stringify(s)}`);
-  return Math.abs(parseInt(s, 10));
+  const n = Math.abs(parseInt(s, 10));
+  // beyond 2^53 the store refuses the value (a 500): say here that it is out of range
+  if (!Number.isSafeInteger(n)) throw new HubError(400, `${name} is out of range: ${JSON.stringify(s)}`);
+  return n;
 }
 
 export function pageRequest(req: FastifyRequest): PageRequest {
@@ -35,12 +38,35 @@ export function envelope(req: FastifyRequest, p: PageRequest, items: unknown, co
   const nextOffset = p.offset + p.limit;
   let next: { offset: number; limit: number; url: string } | null = null;
   if (nextOffset < total && count > 0) {
-    const host = req.headers['x-forwarded-host'] ?? req.headers.host ?? 'localhost';
-    const proto = String(req.headers['x-forwarded-proto'] ?? req.protocol).split(',')[0].trim();
-    const url = new URL(req.url, `${proto}://${Array.isArray(host) ? host[0] : host}`);
+    const url = new URL(req.url, requestOrigin(req));
     url.searchParams.set('offset', String(nextOffset));
     url.searchParams.set('limit', String(p.limit));
     next = { offset: nextOffset, limit: p.limit, url: url.toString() };
   }
   return { items, _pagination: { offset: p.offset, limit: p.limit, total, next } };
+}
+
+function firstValue(h: string | string[] | undefined): string | undefined {
+  const v = Array.isArray(h) ? h[0] : h;
+  return v?.split(',')[0].trim() || undefined;
+}
+
+/** A bare host[:port] that parses as an origin (no path, credentials or spaces), else false. */
+function usableHost(scheme: string, host: string): boolean {
+  try {
+    const u = new URL(`${scheme}://${host}`);
+    return u.pathname === '/' && !u.username && !u.password && !u.search && !u.hash && !/[/\\@?#\s]/.test(host);
+  } catch {
+    return false;
+  }
+}
+
+/** Scheme and host the client used: forwarded values first (the first of a list), then Host. */
+function requestOrigin(req: FastifyRequest): string {
+  const proto = firstValue(req.headers['x-forwarded-proto']) ?? req.protocol;
+  const scheme = proto.toLowerCase() === 'https' ? 'https' : 'http';
+  for (const host of [firstValue(req.headers['x-forwarded-host']), firstValue(req.headers.host)]) {
+    if (host && usableHost(scheme, host)) return `${scheme}://${host}`;
+  }
+  return `${scheme}://localhost`;
 }

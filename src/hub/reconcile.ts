@@ -46,13 +46,16 @@ export class RouteReconciler {
 
   private async pass(): Promise<void> {
     const { store, servers, proxy, hubUrl, baseUrl, logger } = this.d;
+    // Read the proxy first: a spawn that adds its route after this read is simply not seen,
+    // whereas reading it after the wanted list could see (and delete) the route of a server
+    // that became ready in between.
+    const actual = await proxy.getRoutes();
     const wanted: WantedRoute[] = [{ path: routeSpec(baseUrl, null, null), target: hubUrl, data: { hub: true, jupyterhub: true } }];
     for (const s of await store.listActiveServers()) {
       if (s.target && servers.isReady(s.userName, s.name)) {
         wanted.push({ path: routeSpec(baseUrl, s.userName, s.name), target: s.target, data: { user: s.userName, server_name: s.name, jupyterhub: true } });
       }
     }
-    const actual = await proxy.getRoutes();
     // fold proxy-observed activity into the store
     for (const [, r] of Object.entries(actual)) {
       const user = r.user;

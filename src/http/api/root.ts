@@ -39,7 +39,7 @@ export function registerRootApi(app: FastifyInstance, ctx: HubContext): void {
         kind: 'service',
         name: id.name,
         admin: id.admin,
-        roles: id.admin ? ['admin'] : [],
+        roles: ctx.identities.rolesOf({ kind: 'service', name: id.name, admin: id.admin }),
         scopes,
         session_id: null,
         token_id: id.token ? `a${id.token.id}` : null,

@@ -20,12 +20,29 @@ function serverNameOf(ctx: HubContext, req: FastifyRequest<{ Params: P }>): stri
 /** Starts a spawn for the API or a page; enforces named-server limits. */
 export async function requestSpawn(ctx: HubContext, user: string, server: string, options: Record<string, unknown>) {
   if (server && ctx.namedServerLimitPerUser) {
-    const active = (await ctx.store.listServersOfUser(user)).filter((s) => s.name && s.phase !== 'stopped' && s.name !== server);
-    if (active.length >= ctx.namedServerLimitPerUser) {
+    // as JupyterHub: every named server counts (stopped ones too, until removed); starting
+    // one that already exists is always allowed
+    const named = (await ctx.store.listServersOfUser(user)).filter((s) => s.name);
+    if (!named.some((s) => s.name === server) && named.length >= ctx.namedServerLimitPerUser) {
       throw new HubError(400, `User ${user} already has the maximum of ${ctx.namedServerLimitPerUser} named servers. One must be deleted before a new server can be created`);
     }
   }
   return ctx.servers.spawn(user, server, options);
+}
+
+/**
+ * The JSON request body. Clients may send JSON without a JSON content type (the idle
+ * culler's DELETE with {"remove": true} has none); such bodies arrive as text and are parsed
+ * here, as JupyterHub's get_json_body does. Empty → undefined.
+ */
+function jsonBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  if (!body.trim()) return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    throw new HubError(400, 'Request body is not valid JSON');
+  }
 }
 
 async function waitAtMost(p: Promise<void>, ms: number): Promise<boolean> {
@@ -43,7 +60,7 @@ export function registerServersApi(app: FastifyInstance, ctx: HubContext): void 
     const server = serverNameOf(ctx, req);
     await requireScope(ctx, req, ['servers'], { server: `${user}/${server}` });
     if (!(await ctx.store.getUser(user))) throw new HubError(404, `No such user: ${user}`);
-    const body = req.body;
+    const body = jsonBody(req.body);
     if (body !== undefined && body !== null && (typeof body !== 'object' || Array.isArray(body))) {
       throw new HubError(400, 'user_options (the request body) must be a JSON object');
     }
@@ -69,12 +86,14 @@ export function registerServersApi(app: FastifyInstance, ctx: HubContext): void 
     const server = serverNameOf(ctx, req);
     await requireScope(ctx, req, ['delete:servers'], { server: `${user}/${server}` });
     if (!(await ctx.store.getUser(user))) throw new HubError(404, `No such user: ${user}`);
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const body = jsonBody(req.body) as Record<string, unknown> | null | undefined;
     const remove = typeof body === 'object' && body !== null && body.remove === true;
     const rec = await ctx.store.getServer(user, server);
     if (server && !rec) throw new HubError(404, `${user} has no server named ${server}`);
     if (remove && !server) throw new HubError(400, 'Cannot remove the default server');
     const done = ctx.servers.stop(user, server).then(async () => {
+      // the server's token and its OAuth tokens were revoked: drop cached identities now
+      ctx.identities.invalidate();
       if (remove && rec) await ctx.store.deleteServer(rec.id);
     });
     const finished = await waitAtMost(done, ctx.slowStopTimeoutMs);
