@@ -66,7 +66,8 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
     url: '/*',
     handler: async (req, reply) => {
       const url = req.url;
-      if (!url.startsWith(ctx.baseUrl)) return sendError(ctx, req, reply, new HubError(404, 'Not found'));
+      // nothing under /hub/ is left unanswered by the routes above: an unknown hub path is a 404
+      if (!url.startsWith(ctx.baseUrl) || url.startsWith(ctx.hubPrefix)) return sendError(ctx, req, reply, new HubError(404, 'Not found'));
       let rest = url.slice(ctx.baseUrl.length);
       // /user/<name> and /services/<name> get their trailing slash first
       rest = rest.replace(/^(user|services)\/([^/?#]+)(?=$|\?)/, '$1/$2/');

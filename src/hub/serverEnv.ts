@@ -1,5 +1,6 @@
 // The environment a single-user server gets from the hub (protocol.md §1.2).
 // JUPYTERHUB_SERVICE_URL is added by the spawner once it knows its bind address.
+import { escapePathSegment } from '../domain/names.ts';
 
 export interface ServerEnvInput {
   userName: string;
@@ -32,7 +33,7 @@ export function buildServerEnv(i: ServerEnvInput): Record<string, string> {
     JPY_API_TOKEN: i.apiToken,
     JUPYTERHUB_CLIENT_ID: i.clientId,
     JUPYTERHUB_API_URL: i.hubApiUrl,
-    JUPYTERHUB_ACTIVITY_URL: `${i.hubApiUrl}/users/${encodeURIComponent(i.userName)}/activity`,
+    JUPYTERHUB_ACTIVITY_URL: `${i.hubApiUrl}/users/${escapePathSegment(i.userName)}/activity`,
     JUPYTERHUB_BASE_URL: i.baseUrl,
     JUPYTERHUB_SERVICE_PREFIX: i.servicePrefix,
     JUPYTERHUB_OAUTH_CALLBACK_URL: `${i.servicePrefix}oauth_callback`,

@@ -47,6 +47,8 @@ export interface ServerManagerDeps {
   logger: Logger;
   now: () => Date;
   settings: ServerManagerSettings;
+  /** Called after a server's token and OAuth client are revoked (drop cached identities). */
+  onCredentialsRevoked?: () => void;
 }
 
 interface Runtime {
@@ -248,7 +250,7 @@ export class ServerManager {
       else this.apply(rt, { type: 'spawn-failed', reason: failure.message, exitCode: failure.exitCode, logTail: failure.logTail });
       rt.exitWatch?.abort();
       if (startedState) await spawner.stop(startedState, { graceMs: settings.stopGraceMs }).catch(() => undefined);
-      await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, userName, serverName).catch(() => undefined);
+      await this.revoke(userName, serverName).catch(() => undefined);
       if (record) {
         await store
           .updateServer(record.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure })
@@ -314,7 +316,7 @@ export class ServerManager {
     try {
       await proxy.deleteRoute(routeSpec(settings.baseUrl, rt.userName, rt.serverName));
       if (rt.spawnerState) await spawner.stop(rt.spawnerState, { graceMs: settings.stopGraceMs });
-      await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, rt.userName, rt.serverName);
+      await this.revoke(rt.userName, rt.serverName);
       const rec = await store.getServer(rt.userName, rt.serverName);
       if (rec) await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
     } catch (err) {
@@ -329,6 +331,11 @@ export class ServerManager {
     const k = key(rt.userName, rt.serverName);
     if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
     this.lastProgress.set(k, rt.progress);
+  }
+
+  private async revoke(userName: string, serverName: string): Promise<void> {
+    await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, userName, serverName);
+    this.d.onCredentialsRevoked?.();
   }
 
   /**
@@ -379,7 +386,7 @@ export class ServerManager {
       } else {
         if (alive?.running) await spawner.stop(state, { graceMs: settings.stopGraceMs }).catch(() => undefined);
         await proxy.deleteRoute(routeSpec(settings.baseUrl, rec.userName, rec.name)).catch(() => undefined);
-        await revokeServerCredentials(this.d.store, this.d.settings.baseUrl, rec.userName, rec.name);
+        await this.revoke(rec.userName, rec.name);
         const failure: SpawnFailure | null =
           alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.d.now() } : null;
         await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
