@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Spawner } from '../spawner/types.ts';
 import { LocalProcessSpawner } from '../spawner/local.ts';
+import { createKubernetesSpawner } from '../spawner/kubernetes/index.ts';
 import { HubError } from './errors.ts';
 
 /** Where setup put the virtualenv (mirrors scripts/cache-dir.sh). */
@@ -47,6 +48,8 @@ export function buildSpawner(config: Config, dataDir: string, logger: Logger): S
         logger: logger.child({ component: 'spawner' }),
       });
     }
+    case 'kubernetes':
+      return createKubernetesSpawner(config, logger.child({ component: 'spawner' }));
     default:
       throw new HubError(500, `spawner.kind ${JSON.stringify(config.spawner.kind)} is not available in this version of nbhub`);
   }

@@ -21,6 +21,15 @@ export const SpawnerSchema = Section('How user servers are started.', {
     namespace: Key(Nullable(Type.String({ minLength: 1 })), null, 'Namespace of user pods; null: the hub’s own namespace.'),
     podNameTemplate: Key(Type.String({ minLength: 1 }), 'jupyter-{username}{servername}', 'Name of each user pod; {username} and {servername} are filled in.'),
     kubeconfig: Key(Nullable(Type.String({ minLength: 1 })), null, 'kubeconfig file to use; null: in-cluster credentials, else $KUBECONFIG.'),
+    appLabel: Key(Type.String({ minLength: 1 }), 'jupyterhub', 'Value of the `app` label on user pods and volumes (z2jh’s, so its network policies and existing volumes match).'),
+    releaseName: Key(Type.String({ minLength: 1 }), 'nbhub', 'Value of the `release` label on user pods and volumes: the Helm release (the chart sets it).'),
+    schedulerName: Key(Nullable(Type.String({ minLength: 1 })), null, 'Scheduler of user pods (the chart sets its user scheduler’s name); null: the default scheduler.'),
+    priorityClassName: Key(Nullable(Type.String({ minLength: 1 })), null, 'PriorityClass of user pods (the chart sets it when scheduling.podPriority is enabled); null: none.'),
+    failOnUnschedulable: Key(
+      Type.Boolean(),
+      true,
+      'Fail a spawn at once, with the scheduler’s reason, when no node can take the pod. Set false when a cluster autoscaler adds nodes (a pod that triggered a scale-up always waits).',
+    ),
   }),
 });
 

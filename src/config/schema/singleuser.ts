@@ -54,7 +54,7 @@ function singleuserProperties<E extends TSchema>(extraEnv: E) {
   return {
     image: imageSection('Image of the user servers (Kubernetes).', { name: 'quay.io/jupyter/base-notebook', tag: 'latest', pullPolicy: null }),
     imagePullSecret: Section('Create an image pull secret from these registry credentials.', {
-      create: Key(Type.Boolean(), false, 'Create the secret and use it for user pods.'),
+      create: Key(Type.Boolean(), false, 'Create the secret (named image-pull-secret, as in z2jh) and use it for user pods.'),
       registry: Key(Nullable(Type.String()), null, 'Registry host, e.g. private.jfrog.io.'),
       username: Key(Nullable(Type.String()), null, 'Registry user name.'),
       password: Key(SecretString(), null, 'Registry password.'),
@@ -84,6 +84,9 @@ function singleuserProperties<E extends TSchema>(extraEnv: E) {
     lifecycleHooks: Key(FreeObject(), {}, 'Kubernetes container lifecycle hooks (postStart, preStop), e.g. postStart.exec.command.'),
     profileList: Key(Type.Array(ProfileSchema), [], 'Choices offered on the spawn page; each may override spawner settings.'),
     networkPolicy: networkPolicySection('user server', { cloudMetadataServer: false, dnsPortsPrivateIPs: true, nonPrivateIPs: true, privateIPs: false }),
+    networkTools: Section('The init container that blocks the cloud metadata server (cloudMetadata.blockWithIptables).', {
+      image: imageSection('Image with iptables.', { name: 'quay.io/jupyterhub/k8s-network-tools', tag: '4.1.0', pullPolicy: null }),
+    }),
     cloudMetadata: Section('Access from user servers to the cloud metadata server.', {
       blockWithIptables: Key(Type.Boolean(), true, 'Block it with an iptables rule in an init container.'),
       enabled: Key(Type.Boolean(), false, 'Old z2jh switch: true allows access (and disables the block).'),
