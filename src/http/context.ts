@@ -5,6 +5,7 @@ import type { Authenticator, LoginPolicy } from '../auth/types.ts';
 import type { ServerManager } from '../hub/servers.ts';
 import type { ProxyClient } from '../proxy/types.ts';
 import type { IdentityCache } from './identity.ts';
+import type { ProfileFormModel } from '../spawner/kubernetes/profiles.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -54,6 +55,8 @@ export interface HubContext {
   /** Seconds the spawn API waits before answering 202 (JupyterHub: slow_spawn_timeout). */
   slowSpawnTimeoutMs: number;
   slowStopTimeoutMs: number;
+  /** The spawn options form (singleuser.profileList), or null when there is nothing to choose. */
+  spawnForm: ProfileFormModel | null;
   /** Bootstrap tokens for admins of the native authenticator (one-time sign-up). */
   bootstrap: { check(name: string, token: string): Promise<boolean>; consume(name: string): Promise<void> } | null;
 }

@@ -10,6 +10,8 @@ import { requestSpawn } from '../api/servers.ts';
 import { HubError } from '../../hub/errors.ts';
 import { serverPrefix } from '../../domain/names.ts';
 import type { ProgressMessage } from '../../hub/progress.ts';
+import { renderOptionsForm, optionsFromForm } from './spawnOptions.ts';
+import { xsrfValid } from '../csrf.ts';
 
 type P = { user?: string; server?: string };
 
@@ -36,7 +38,17 @@ export function registerSpawnPages(app: FastifyInstance, ctx: HubContext): void 
     const url = serverPrefix(ctx.baseUrl, user, server);
     if (ctx.servers.isReady(user, server)) return reply.redirect(next ?? url, 302);
     if (ctx.servers.pending(user, server) !== 'spawn') {
-      const rt = await requestSpawn(ctx, user, server, {});
+      let options: Record<string, unknown> = {};
+      if (ctx.spawnForm) {
+        if (req.method !== 'POST') {
+          const xsrf = xsrfToken(ctx, req, reply);
+          const body = html`<div class="card"><h1>Server options</h1>${renderOptionsForm(ctx.spawnForm, req.url, xsrf)}</div>`;
+          return reply.type('text/html; charset=utf-8').send(layout({ title: 'Server options', hubPrefix: ctx.hubPrefix, user: id, body }));
+        }
+        if (!xsrfValid(req)) throw new HubError(403, 'Form expired; reload the page and try again');
+        options = optionsFromForm((req.body ?? {}) as Record<string, unknown>);
+      }
+      const rt = await requestSpawn(ctx, user, server, options);
       // Give fast servers (and fast failures) a second before showing the pending page.
       await Promise.race([rt.settled, new Promise((r) => setTimeout(r, 1000))]);
       if (ctx.servers.isReady(user, server)) return reply.redirect(next ?? url, 302);
@@ -46,6 +58,9 @@ export function registerSpawnPages(app: FastifyInstance, ctx: HubContext): void 
   app.get<{ Params: P }>('/spawn', spawn);
   app.get<{ Params: P }>('/spawn/:user', spawn);
   app.get<{ Params: P }>('/spawn/:user/:server', spawn);
+  app.post<{ Params: P }>('/spawn', spawn);
+  app.post<{ Params: P }>('/spawn/:user', spawn);
+  app.post<{ Params: P }>('/spawn/:user/:server', spawn);
 
   const pending = async (req: FastifyRequest<{ Params: P }>, reply: FastifyReply) => {
     const id = await requirePageUser(ctx, req, reply);
