@@ -10,6 +10,7 @@ export interface CullTargets {
   isReady(user: string, server: string): boolean;
   pending(user: string, server: string): 'spawn' | 'stop' | null;
   stop(user: string, server: string): Promise<void>;
+  removeUserData(user: string): Promise<string[]>;
 }
 
 export interface CullerDeps {
@@ -97,6 +98,7 @@ export class Culler {
           if (!decision.cull) continue;
           logger.info({ user: u.name, inactiveSeconds: decision.inactiveSeconds }, 'culling user');
           if (await store.deleteUser(u.name)) {
+            await this.d.servers.removeUserData(u.name);
             out.deletedUsers.push(u.name);
             deleted++;
           }

@@ -397,6 +397,13 @@ export class ServerManager {
     return { adopted, cleaned };
   }
 
+  /** After the hub deleted a user: the spawner's per-user data (e.g. volume claims, when configured). */
+  async removeUserData(userName: string): Promise<string[]> {
+    const removed = (await this.d.spawner.removeUserData?.(userName)) ?? [];
+    if (removed.length) this.d.logger.info({ user: userName, removed }, 'removed user data');
+    return removed;
+  }
+
   /** Stops watching (servers keep running: a restarted hub re-adopts them). */
   async close(): Promise<void> {
     for (const rt of this.runtimes.values()) {

@@ -75,6 +75,11 @@ export interface Spawner {
   stop(state: Record<string, unknown>, opts: { graceMs: number }): Promise<void>;
   /** Last lines of the server's output (of its latest start), for error pages; [] if none. */
   logTail(state: Record<string, unknown>, lines: number): Promise<string[]>;
+  /**
+   * Called when the hub deletes a user: removes what the spawner keeps per user beyond servers
+   * (e.g. volume claims, when configured). Returns what was removed. Optional.
+   */
+  removeUserData?(userName: string): Promise<string[]>;
   /** Releases watchers/timers (not the servers); pending waitForExit calls reject. */
   close(): Promise<void>;
 }

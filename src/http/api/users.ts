@@ -152,6 +152,7 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     await stopAllServers(ctx, req, name);
     await ctx.store.deleteUser(name);
     ctx.identities.invalidate();
+    await ctx.servers.removeUserData(name);
     return empty(reply, 204);
   });
 }
