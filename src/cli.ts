@@ -4,8 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { loadConfig, ConfigError, checkConfigCommand } from './config/index.ts';
-import { startHub } from './hub/app.ts';
-import { runProxyCommand } from './proxy/cli.ts';
 import { NBHUB_VERSION } from './hub/version.ts';
 
 const USAGE = `Usage:
@@ -46,6 +44,8 @@ async function start(argv: string[]): Promise<void> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, not ${values.port}`);
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  // loaded here, not at the top: `nbhub proxy` runs without the hub's code in memory
+  const { startHub } = await import('./hub/app.ts');
   const hub = await startHub({ config: loaded.config, dataDir, ip: values.ip!, port, logger });
   process.stdout.write(`\nnbhub ${NBHUB_VERSION} is running. Open ${hub.url} in your browser.\n\n`);
   let stopping = false;
@@ -75,8 +75,10 @@ async function main(argv: string[]): Promise<void> {
       process.exit(r.exitCode);
       return;
     }
-    case 'proxy':
+    case 'proxy': {
+      const { runProxyCommand } = await import('./proxy/cli.ts');
       return runProxyCommand(rest, process.env);
+    }
     case '--version':
     case 'version':
       process.stdout.write(`${NBHUB_VERSION}\n`);

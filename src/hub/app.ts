@@ -19,6 +19,7 @@ import { RouteReconciler } from './reconcile.ts';
 import { Culler } from './culler.ts';
 import { HUB_VERSION } from './version.ts';
 import { loadRoles } from '../domain/roles.ts';
+import { profileFormModel } from '../spawner/kubernetes/profiles.ts';
 
 export interface StartHubOptions {
   config: Config;
@@ -84,7 +85,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   for (const [name, s] of Object.entries(config.hub.services)) {
     services.set(name, { name, admin: s.admin, url: s.url, display: s.display, info: s.info });
   }
-  const roles = loadRoles(config.hub.loadRoles);
+  const roles = loadRoles(config.hub.loadRoles, 'hub.loadRoles', { adminAccess: config.auth.admin.access });
   const identities = new IdentityCache(store, services, roles, now);
   const auth = await buildAuth(config, store, logger);
 
@@ -101,9 +102,10 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   }
   await store.setSetting('hub_port', String(port));
   const hubHost = config.hub.ip === '0.0.0.0' ? '127.0.0.1' : config.hub.ip;
-  const hubUrl = `http://${hubHost}:${port}`;
+  // how the proxy and user servers reach the hub: hub.connectUrl (e.g. http://hub:8081 in a cluster) or the bind address
+  const hubUrl = (config.hub.connectUrl ?? `http://${hubHost}:${port}`).replace(/\/+$/, '');
 
-  const proxy: ProxySetup = await buildProxy({ config, logger, hubUrl, hubPrefix, ip: o.ip, port: o.port, now });
+  const proxy: ProxySetup = await buildProxy({ config, logger, hubUrl, hubPrefix, ip: o.ip, port: o.port, now, dataDir: o.dataDir, secret });
   const spawner = buildSpawner(config, o.dataDir, logger);
   const servers = new ServerManager({
     store,
@@ -111,6 +113,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     proxy: proxy.client,
     logger,
     now,
+    onCredentialsRevoked: () => identities.invalidate(),
     settings: {
       baseUrl,
       hubApiUrl: `${hubUrl}${hubPrefix}api`,
@@ -154,6 +157,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     slowSpawnTimeoutMs: 10_000,
     slowStopTimeoutMs: 10_000,
     bootstrap: auth.bootstrap,
+    spawnForm: config.singleuser.profileList.length ? profileFormModel(config) : null,
   };
   const app = buildHttpApp(ctx);
   await app.ready();
@@ -165,6 +169,8 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   await servers.restore();
   const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now });
   reconciler.start(30_000);
+  // a proxy that outlived the previous hub (proxy.separateProcess) may hold routes nobody wants any more
+  await reconciler.runOnce();
   const cull = config.cull;
   const culler = cull.enabled
     ? new Culler({

@@ -1,15 +1,21 @@
 // `nbhub proxy`: the standalone proxy with CHP's command line and REST API, so a stock
-// JupyterHub (ConfigurableHTTPProxy) or an nbhub hub replica can drive it.
+// JupyterHub (ConfigurableHTTPProxy) or an nbhub hub can drive it. nbhub additions: routes kept
+// in a file across restarts, a state file a hub uses to find and re-use it, certificates over
+// ACME, and trusting a TLS-offloading load balancer's X-Forwarded-Proto.
 
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { AcmeCertificates, routeAcmeClientLogs } from './acme.ts';
 import { createChpApiHandler } from './chpApi.ts';
 import { parseProxyArgs, PROXY_USAGE, type ProxyCommandConfig } from './cliOptions.ts';
 import { MemoryRouteStore } from './memoryRouteStore.ts';
 import { createProxyMetrics, metricsHandler } from './metrics.ts';
+import { PersistentRouteStore } from './persistentRouteStore.ts';
+import { removeProxyState, tokenSha256, writeProxyState } from './proxyState.ts';
+import { createAcmeHttpServer, createPlainServer, createTlsServer, redirectToHttps } from './publicServer.ts';
 import { createProxy } from './server.ts';
 
 export interface RunningProxy {
@@ -41,24 +47,14 @@ function closeServer(server: http.Server | null): Promise<void> {
   return new Promise((resolve) => (server === null || !server.listening ? resolve() : server.close(() => resolve())));
 }
 
-function redirectToHttps(httpsPort: number): http.RequestListener {
-  return (req, res) => {
-    const host = req.headers.host;
-    if (host === undefined) {
-      res.writeHead(400, { 'Content-Type': 'text/plain' });
-      res.end('This server requires a Host header');
-      return;
-    }
-    let name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':', 1)[0];
-    if (httpsPort !== 443) name += `:${httpsPort}`;
-    res.writeHead(301, { Location: `https://${name}${req.url ?? '/'}` });
-    res.end();
-  };
-}
-
 /** Starts the public, API, metrics and redirect servers described by `config`. */
-export async function startProxyCommand(config: ProxyCommandConfig, logger: Logger): Promise<RunningProxy> {
-  const routes = new MemoryRouteStore();
+export async function startProxyCommand(config: ProxyCommandConfig, logger: Logger, argv: string[] = []): Promise<RunningProxy> {
+  const persistent = config.routesFile !== null ? new PersistentRouteStore({ file: config.routesFile, logger }) : null;
+  if (persistent !== null) {
+    const count = await persistent.load();
+    logger.info(`loaded ${count} route${count === 1 ? '' : 's'} from ${config.routesFile}`);
+  }
+  const routes = persistent ?? new MemoryRouteStore();
   const metrics = config.metricsPort !== null ? createProxyMetrics(routes) : null;
   const proxy = createProxy({
     routes,
@@ -66,6 +62,7 @@ export async function startProxyCommand(config: ProxyCommandConfig, logger: Logg
     errorTarget: config.errorTarget,
     defaultTarget: config.defaultTarget,
     xForward: config.xForward,
+    trustForwardedProto: config.trustForwardedProto,
     includePrefix: config.includePrefix,
     prependPath: config.prependPath,
     timeoutMs: config.timeoutMs,
@@ -77,46 +74,96 @@ export async function startProxyCommand(config: ProxyCommandConfig, logger: Logg
   });
   await proxy.ready;
 
-  // requestTimeout 0: uploads through the proxy have no overall deadline (--timeout bounds idleness)
-  const serverOptions = { requestTimeout: 0 };
-  const publicServer = config.ssl
-    ? https.createServer({
-        ...serverOptions,
-        key: readFileSync(config.ssl.keyFile),
-        cert: readFileSync(config.ssl.certFile),
-        ...(config.ssl.passphrase ? { passphrase: config.ssl.passphrase } : {}),
-      })
-    : http.createServer(serverOptions);
-  proxy.attach(publicServer);
-  const apiServer = http.createServer(
-    createChpApiHandler({ routes, logger, authToken: config.authToken, hostRouting: config.hostRouting, onResponse: metrics?.apiResponse }),
-  );
-  const metricsServer = metrics !== null ? http.createServer(metricsHandler(metrics)) : null;
-  const redirectServer =
-    config.redirectPort !== null && config.port !== 80 ? http.createServer(redirectToHttps(config.redirectTo ?? config.port)) : null;
-
-  const servers = [publicServer, apiServer, metricsServer, redirectServer];
+  let publicPort = config.port;
+  let acme: AcmeCertificates | null = null;
+  let acmeServer: http.Server | null = null;
+  const servers: Array<http.Server | null> = [];
   let pidWritten = false;
-  const removePidFile = () => {
-    if (!pidWritten || config.pidFile === null) return;
-    pidWritten = false;
-    try {
-      unlinkSync(config.pidFile);
-    } catch {
-      // already gone
+  let stateWritten = false;
+  const removeFiles = () => {
+    if (pidWritten && config.pidFile !== null) {
+      pidWritten = false;
+      try {
+        unlinkSync(config.pidFile);
+      } catch {
+        // already gone
+      }
+    }
+    if (stateWritten && config.stateFile !== null) {
+      stateWritten = false;
+      removeProxyState(config.stateFile, process.pid);
     }
   };
+  const release = () => {
+    acme?.close();
+    proxy.close();
+    persistent?.close();
+    removeFiles();
+  };
+
   try {
+    let publicServer: http.Server | https.Server;
+    if (config.acme !== null) {
+      routeAcmeClientLogs(logger);
+      acme = new AcmeCertificates({
+        ...config.acme,
+        logger,
+        onRenewed: (material) => {
+          (publicServer as https.Server).setSecureContext({ key: material.key, cert: material.cert });
+          logger.info({ notAfter: material.notAfter.toISOString() }, 'serving the renewed certificate');
+        },
+      });
+      // challenges must be answerable before the certificate is ordered
+      acmeServer = createAcmeHttpServer(acme, () => config.redirectTo ?? publicPort);
+      servers.push(acmeServer);
+      await listen(acmeServer, config.acme.httpPort, config.ip, 'ACME HTTP-01 challenges');
+      const material = await acme.start();
+      publicServer = createTlsServer(material);
+    } else if (config.ssl !== null) {
+      publicServer = createTlsServer({
+        key: readFileSync(config.ssl.keyFile),
+        cert: readFileSync(config.ssl.certFile),
+        passphrase: config.ssl.passphrase,
+      });
+    } else {
+      publicServer = createPlainServer();
+    }
+    proxy.attach(publicServer);
+    const apiServer = createPlainServer();
+    apiServer.on(
+      'request',
+      createChpApiHandler({ routes, logger, authToken: config.authToken, hostRouting: config.hostRouting, onResponse: metrics?.apiResponse }),
+    );
+    const metricsServer = metrics !== null ? createPlainServer().on('request', metricsHandler(metrics)) : null;
+    const redirectServer =
+      config.redirectPort !== null && config.port !== 80 ? createPlainServer().on('request', redirectToHttps(() => config.redirectTo ?? publicPort)) : null;
+    servers.push(publicServer, apiServer, metricsServer, redirectServer);
+
     const publicAddress = await listen(publicServer, config.port, config.ip, 'proxy');
+    publicPort = publicAddress.port;
     const apiAddress = await listen(apiServer, config.apiPort, config.apiIp, 'proxy API');
     const metricsAddress = metricsServer ? await listen(metricsServer, config.metricsPort ?? 0, config.metricsIp, 'metrics') : null;
     const redirectAddress = redirectServer ? await listen(redirectServer, config.redirectPort ?? 0, config.ip, 'HTTPS redirect') : null;
     if (config.pidFile !== null) {
       writeFileSync(config.pidFile, String(process.pid));
       pidWritten = true;
-      process.once('exit', removePidFile);
     }
-    const scheme = config.ssl ? 'https' : 'http';
+    const scheme = config.ssl || acme ? 'https' : 'http';
+    if (config.stateFile !== null) {
+      writeProxyState(config.stateFile, {
+        pid: process.pid,
+        scheme,
+        ip: config.ip ?? null,
+        port: publicAddress.port,
+        apiIp: config.apiIp,
+        apiPort: apiAddress.port,
+        tokenSha256: config.authToken ? tokenSha256(config.authToken) : null,
+        argv,
+        startedAt: new Date().toISOString(),
+      });
+      stateWritten = true;
+    }
+    process.once('exit', removeFiles);
     logger.info(`proxying ${scheme}://${config.ip ?? '*'}:${publicAddress.port} to ${config.defaultTarget ?? '(no default)'}`);
     logger.info(`proxy API at http://${config.apiIp}:${apiAddress.port}/api/routes`);
     if (metricsAddress) logger.info(`metrics at http://${config.metricsIp ?? '*'}:${metricsAddress.port}/metrics`);
@@ -130,22 +177,21 @@ export async function startProxyCommand(config: ProxyCommandConfig, logger: Logg
         proxy.destroyTunnels();
         publicServer.closeIdleConnections();
         apiServer.closeIdleConnections();
+        acmeServer?.closeIdleConnections();
         const timer = setTimeout(() => {
           for (const server of servers) server?.closeAllConnections();
         }, drainMs);
         await closed;
         clearTimeout(timer);
-        proxy.close();
-        removePidFile();
-        process.off('exit', removePidFile);
+        release();
+        process.off('exit', removeFiles);
         logger.info('proxy stopped');
       })());
     return { publicAddress, apiAddress, metricsAddress, redirectAddress, stop };
   } catch (err) {
     for (const server of servers) server?.closeAllConnections();
     await Promise.all(servers.map(closeServer));
-    proxy.close();
-    removePidFile();
+    release();
     throw err;
   }
 }
@@ -161,7 +207,7 @@ export async function runProxyCommand(argv: string[], env: NodeJS.ProcessEnv): P
     return;
   }
   const logger = pino({ level: config.logLevel, base: { component: 'proxy' } });
-  const running = await startProxyCommand(config, logger);
+  const running = await startProxyCommand(config, logger, argv);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info(`${signal} received`);

@@ -66,6 +66,11 @@ describe('nbhub proxy options', () => {
       [['--bogus'], /bogus/],
       [['--storage-backend', 'x'], /--storage-backend is a configurable-http-proxy option nbhub proxy does not support yet/],
       [['--custom-header', 'bad name:1'], /not a header name/],
+      [['--acme-email', 'a@b.c'], /--acme-email needs --acme-domain/],
+      [['--acme-domain', 'hub.example.org', '--acme-dir', '/d'], /--acme-email must be an email address/],
+      [['--acme-domain', 'hub.example.org', '--acme-email', 'a@b.c'], /--acme-dir is required/],
+      [['--acme-domain', 'not a name', '--acme-email', 'a@b.c', '--acme-dir', '/d'], /is not a DNS name/],
+      [['--acme-domain', 'h.example.org', '--acme-email', 'a@b.c', '--acme-dir', '/d', '--ssl-key', 'k', '--ssl-cert', 'c'], /exclude each other/],
     ];
     for (const [argv, message] of cases) {
       assert.throws(() => parse(argv), (err: unknown) => {
@@ -75,6 +80,28 @@ describe('nbhub proxy options', () => {
         return true;
       });
     }
+  });
+
+  it('reads the nbhub additions: routes and state files, trusted X-Forwarded-Proto, ACME', () => {
+    const plain = parse([]);
+    assert.equal(plain.routesFile, null);
+    assert.equal(plain.stateFile, null);
+    assert.equal(plain.trustForwardedProto, false);
+    assert.equal(plain.acme, null);
+    const config = parse([
+      '--routes-file', '/data/routes.json', '--state-file', '/data/state.json', '--trust-x-forwarded-proto',
+      '--acme-domain', 'hub.example.org', '--acme-domain', 'www.example.org', '--acme-email', 'admin@example.org', '--acme-dir', '/data/acme',
+    ]);
+    assert.equal(config.routesFile, '/data/routes.json');
+    assert.equal(config.stateFile, '/data/state.json');
+    assert.equal(config.trustForwardedProto, true);
+    assert.deepEqual(config.acme, {
+      domains: ['hub.example.org', 'www.example.org'],
+      email: 'admin@example.org',
+      directoryUrl: 'https://acme-v02.api.letsencrypt.org/directory',
+      dir: '/data/acme',
+      httpPort: 80,
+    });
   });
 
   it('answers --help', () => {

@@ -29,7 +29,25 @@ export interface ProxyCommandConfig {
   metricsIp: string | undefined;
   metricsPort: number | null;
   pidFile: string | null;
+  /** Routes are loaded from here at start and written back (atomically, debounced) on change. */
+  routesFile: string | null;
+  /** Written once listening: pid, addresses and the API token's hash, for a hub that re-uses this proxy. */
+  stateFile: string | null;
+  /** Keep the client's X-Forwarded-Proto/-Port (behind a TLS-offloading load balancer). */
+  trustForwardedProto: boolean;
+  /** Certificates from an ACME CA (Let's Encrypt) instead of --ssl-key/--ssl-cert. */
+  acme: AcmeOptions | null;
   authToken: string | null;
+}
+
+export interface AcmeOptions {
+  domains: string[];
+  email: string;
+  directoryUrl: string;
+  /** Account key, certificate and key are kept here. */
+  dir: string;
+  /** Plain-HTTP port answering HTTP-01 challenges (and redirecting the rest to HTTPS). */
+  httpPort: number;
 }
 
 export class ProxyCliError extends Error {
@@ -62,7 +80,20 @@ A configurable-http-proxy compatible proxy. The API token comes from CONFIGPROXY
   --metrics-ip <ip>            metrics interface (default: all)
   --metrics-port <n>           serve Prometheus metrics on /metrics
   --pid-file <file>            write the process id to this file
+
+nbhub additions:
+  --routes-file <file>         keep routes in this file: loaded at start, rewritten on change
+  --state-file <file>          write pid, addresses and the API token's sha256 here once listening
+  --trust-x-forwarded-proto    pass the client's X-Forwarded-Proto/-Port on unchanged
+                               (behind a TLS-offloading load balancer)
+  --acme-domain <name>         get the HTTPS certificate for <name> over ACME (repeatable)
+  --acme-email <address>       ACME account contact (required with --acme-domain)
+  --acme-directory <url>       ACME directory (default: Let's Encrypt production)
+  --acme-dir <dir>             where the account key and certificates are kept (required)
+  --acme-http-port <n>         port answering HTTP-01 challenges, redirecting the rest (default 80)
 `;
+
+export const LETSENCRYPT_DIRECTORY = 'https://acme-v02.api.letsencrypt.org/directory';
 
 const UNSUPPORTED = [
   'error-path',
@@ -169,6 +200,14 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyCom
         'metrics-ip': { type: 'string' },
         'metrics-port': { type: 'string' },
         'pid-file': { type: 'string' },
+        'routes-file': { type: 'string' },
+        'state-file': { type: 'string' },
+        'trust-x-forwarded-proto': { type: 'boolean' },
+        'acme-domain': { type: 'string', multiple: true },
+        'acme-email': { type: 'string' },
+        'acme-directory': { type: 'string' },
+        'acme-dir': { type: 'string' },
+        'acme-http-port': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -188,6 +227,8 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyCom
     values['ssl-key'] !== undefined && values['ssl-cert'] !== undefined
       ? { keyFile: values['ssl-key'], certFile: values['ssl-cert'], passphrase: env.CONFIGPROXY_SSL_KEY_PASSPHRASE || null }
       : null;
+  const acme = parseAcme(values);
+  if (acme !== null && ssl !== null) throw new ProxyCliError('--acme-domain and --ssl-key/--ssl-cert exclude each other');
   const redirectPort = integer('redirect-port', values['redirect-port'], 1, 65535) ?? null;
   if (redirectPort !== null && ssl === null) {
     throw new ProxyCliError('--redirect-port redirects to HTTPS and needs --ssl-key and --ssl-cert');
@@ -215,6 +256,44 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyCom
     metricsIp: values['metrics-ip'] || undefined,
     metricsPort: integer('metrics-port', values['metrics-port'], 0, 65535) ?? null,
     pidFile: values['pid-file'] || null,
+    routesFile: values['routes-file'] || null,
+    stateFile: values['state-file'] || null,
+    trustForwardedProto: values['trust-x-forwarded-proto'] === true,
+    acme,
     authToken: env.CONFIGPROXY_AUTH_TOKEN || null,
+  };
+}
+
+interface AcmeValues {
+  'acme-domain'?: string[];
+  'acme-email'?: string;
+  'acme-directory'?: string;
+  'acme-dir'?: string;
+  'acme-http-port'?: string;
+}
+
+function parseAcme(values: AcmeValues): AcmeOptions | null {
+  const domains = values['acme-domain'] ?? [];
+  if (domains.length === 0) {
+    for (const name of ['acme-email', 'acme-directory', 'acme-dir', 'acme-http-port'] as const) {
+      if (values[name] !== undefined) throw new ProxyCliError(`--${name} needs --acme-domain`);
+    }
+    return null;
+  }
+  for (const domain of domains) {
+    if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(domain)) {
+      throw new ProxyCliError(`--acme-domain ${JSON.stringify(domain)} is not a DNS name`);
+    }
+  }
+  const email = values['acme-email'];
+  if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) throw new ProxyCliError('--acme-email must be an email address (the ACME account contact)');
+  const dir = values['acme-dir'];
+  if (!dir) throw new ProxyCliError('--acme-dir is required with --acme-domain (certificates are kept there)');
+  return {
+    domains,
+    email,
+    directoryUrl: url('acme-directory', values['acme-directory']) ?? LETSENCRYPT_DIRECTORY,
+    dir,
+    httpPort: integer('acme-http-port', values['acme-http-port'], 1, 65535) ?? 80,
   };
 }

@@ -1,5 +1,5 @@
-// Header lists for the upstream request and the client response, built as flat
-// [name, value, name, value, …] arrays straight from rawHeaders (no per-request header objects).
+// Headers for the upstream request, built as one 'Name: value\r\n…' block straight from
+// rawHeaders (no per-request header objects), and the response header filter for the client.
 //
 // Request: the client's headers in order, Host kept as sent (CHP does not rewrite Host),
 // hop-by-hop headers dropped (except Connection/Upgrade on an upgrade), X-Forwarded-For/-Port/
@@ -7,21 +7,24 @@
 // `xfwd`, which CHP enables by default), then the configured custom headers, which replace
 // client headers of the same name.
 //
-// Later concern: behind a TLS-offloading load balancer the appended X-Forwarded-Proto ends in
-// 'http'; servers that read the last value (tornado) then see http. CHP behaves the same.
+// Behind a TLS-offloading load balancer (proxy.https.type offload) the appended X-Forwarded-Proto
+// would end in 'http', and servers that read the last value (tornado) would see http; with
+// `trustForwardedProto` the client's X-Forwarded-Proto and -Port are passed on unchanged instead.
 
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
 export interface HeaderSettings {
   xForward: boolean;
+  /** Keep the client's X-Forwarded-Proto/-Port (a TLS-offloading load balancer) instead of appending ours. */
+  trustForwardedProto: boolean;
   /** [name, value] pairs added to every proxied request. */
   customHeaders: ReadonlyArray<readonly [string, string]>;
   /** Lower-cased custom header names, for replacing client headers. */
   customNames: ReadonlySet<string>;
 }
 
-export function headerSettings(xForward: boolean, custom: Record<string, string> | undefined): HeaderSettings {
+export function headerSettings(xForward: boolean, custom: Record<string, string> | undefined, trustForwardedProto = false): HeaderSettings {
   const customHeaders: Array<readonly [string, string]> = [];
   const customNames = new Set<string>();
   for (const [name, value] of Object.entries(custom ?? {})) {
@@ -33,7 +36,7 @@ export function headerSettings(xForward: boolean, custom: Record<string, string>
     customHeaders.push([name, value]);
     customNames.add(name.toLowerCase());
   }
-  return { xForward, customHeaders, customNames };
+  return { xForward, trustForwardedProto, customHeaders, customNames };
 }
 
 function joinValue(previous: string | undefined, value: string): string {
@@ -50,17 +53,18 @@ function forwardedPort(host: string | undefined, encrypted: boolean): string {
 }
 
 /**
- * Outgoing request headers. `upgrade` keeps Connection/Upgrade and reports ws/wss as the proto.
- * `fallbackHost` is used as Host when the client sent none (HTTP/1.0).
+ * Outgoing request headers as 'Name: value\r\n' lines (no final empty line). `upgrade` keeps
+ * Connection/Upgrade and reports ws/wss as the proto. `fallbackHost` is used as Host when the
+ * client sent none (HTTP/1.0).
  */
-export function requestHeaders(
+export function requestHeaderBlock(
   req: IncomingMessage,
   settings: HeaderSettings,
   upgrade: boolean,
   fallbackHost: string,
-): string[] {
+): string {
   const raw = req.rawHeaders;
-  const out: string[] = [];
+  let out = '';
   const custom = settings.customNames.size > 0 ? settings.customNames : null;
   const xForward = settings.xForward;
   let host: string | undefined;
@@ -115,40 +119,27 @@ export function requestHeaders(
           break;
       }
     }
-    out.push(name, value);
+    out += name + ': ' + value + '\r\n';
   }
-  if (host === undefined) out.push('Host', fallbackHost);
+  if (host === undefined) out += 'Host: ' + fallbackHost + '\r\n';
   if (xForward) {
     const encrypted = (req.socket as TLSSocket).encrypted === true;
     const remote = req.socket.remoteAddress ?? '';
-    const proto = upgrade ? (encrypted ? 'wss' : 'ws') : encrypted ? 'https' : 'http';
-    out.push(
-      'X-Forwarded-For', xfFor === undefined ? remote : xfFor + ', ' + remote,
-      'X-Forwarded-Port', joinValue(xfPort, forwardedPort(host, encrypted)),
-      'X-Forwarded-Proto', joinValue(xfProto, proto),
-      'X-Forwarded-Host', xfHost ?? host ?? '',
-    );
-  }
-  for (const [name, value] of settings.customHeaders) out.push(name, value);
-  return out;
-}
-
-/**
- * Response headers for the client: the target's, minus the hop-by-hop ones node sets itself
- * (Connection, Keep-Alive, Transfer-Encoding — node re-frames the body for this client).
- */
-export function responseHeaders(raw: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i];
-    const len = name.length;
-    if (len === 10 || len === 16 || len === 17) {
-      const lower = name.toLowerCase();
-      if (lower === 'connection' || lower === 'keep-alive' || lower === 'transfer-encoding' || lower === 'proxy-connection') {
-        continue;
-      }
+    let port: string;
+    let proto: string;
+    if (settings.trustForwardedProto && xfProto !== undefined) {
+      proto = xfProto;
+      port = xfPort ?? forwardedPort(host, /https$/i.test(xfProto));
+    } else {
+      proto = joinValue(xfProto, upgrade ? (encrypted ? 'wss' : 'ws') : encrypted ? 'https' : 'http');
+      port = joinValue(xfPort, forwardedPort(host, encrypted));
     }
-    out.push(name, raw[i + 1]);
+    out +=
+      'X-Forwarded-For: ' + (xfFor === undefined ? remote : xfFor + ', ' + remote) +
+      '\r\nX-Forwarded-Port: ' + port +
+      '\r\nX-Forwarded-Proto: ' + proto +
+      '\r\nX-Forwarded-Host: ' + (xfHost ?? host ?? '') + '\r\n';
   }
+  for (const [name, value] of settings.customHeaders) out += name + ': ' + value + '\r\n';
   return out;
 }

@@ -38,6 +38,11 @@ export class MemoryRouteStore implements RouteStore {
     return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
+  /** The stored routes themselves (not copies, unsorted), for serialization; callers must not mutate them. */
+  listSync(): Route[] {
+    return this.trie.values();
+  }
+
   /** Hot path: returns the stored route itself; callers must not mutate it. */
   match(urlPath: string): Route | null {
     return this.trie.match(urlPath) ?? null;

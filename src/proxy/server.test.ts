@@ -201,6 +201,22 @@ describe('proxy: options', () => {
     }
   });
 
+  it("passes a TLS-offloading load balancer's X-Forwarded-Proto/-Port on unchanged with trustForwardedProto", async () => {
+    const p = await startProxy({ trustForwardedProto: true });
+    try {
+      await p.routes.add('/', backend.url, {}, T0);
+      const lb = { Host: 'hub.example.org', 'X-Forwarded-Proto': 'https', 'X-Forwarded-For': '203.0.113.7' };
+      const seen = JSON.parse((await request(`${p.url}/x`, { headers: lb })).body).headers;
+      assert.equal(seen['x-forwarded-proto'], 'https');
+      assert.equal(seen['x-forwarded-port'], '443');
+      assert.equal(seen['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
+      const direct = JSON.parse((await request(`${p.url}/x`)).body).headers;
+      assert.equal(direct['x-forwarded-proto'], 'http', 'without a load balancer header the proxy still says what it saw');
+    } finally {
+      await p.close();
+    }
+  });
+
   it('adds custom headers, replacing client headers of the same name', async () => {
     const p = await startProxy({ customHeaders: { 'X-Hub-Region': 'eu', 'X-Spoofable': 'proxy' } });
     try {

@@ -25,6 +25,8 @@ export interface ProxyOptions {
   defaultTarget?: string | null;
   /** Add X-Forwarded-For/-Port/-Proto/-Host (default true). */
   xForward?: boolean;
+  /** Pass the client's X-Forwarded-Proto/-Port on unchanged (behind a TLS-offloading load balancer). */
+  trustForwardedProto?: boolean;
   /** Forward the matched route prefix (default true). */
   includePrefix?: boolean;
   /** Prepend the target's path to forwarded paths (default true). */
@@ -35,7 +37,7 @@ export interface ProxyOptions {
   proxyTimeoutMs?: number;
   /** Keep-alive timeout of client connections in ms, applied by attach() (default 5000, as CHP). */
   keepAliveTimeoutMs?: number;
-  /** Connect timeout towards targets for websocket tunnels (default 30 s). */
+  /** Connect timeout towards targets (default 30 s). */
   connectTimeoutMs?: number;
   /** Close websocket tunnels idle this long in ms (default never; TCP keep-alive finds dead peers). */
   wsIdleTimeoutMs?: number;
@@ -81,8 +83,8 @@ export function createProxy(opts: ProxyOptions): Proxy {
   const ctx: ProxyContext = {
     logger,
     activity: new ActivityRecorder(routes, now, opts.activityIntervalMs ?? 1000),
-    targets: new TargetPool({ ...DEFAULT_POOL_SETTINGS, ...opts.pool }),
-    headers: headerSettings(opts.xForward ?? true, opts.customHeaders),
+    targets: new TargetPool({ ...DEFAULT_POOL_SETTINGS, ...opts.pool }, opts.connectTimeoutMs ?? 30_000),
+    headers: headerSettings(opts.xForward ?? true, opts.customHeaders, opts.trustForwardedProto ?? false),
     errorPages: { errorTarget, timeoutMs: 10_000, logger },
     includePrefix: opts.includePrefix ?? true,
     prependPath: opts.prependPath ?? true,

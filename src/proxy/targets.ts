@@ -1,25 +1,10 @@
-// Parsed route targets and one keep-alive connection pool per target origin. Parsing a target
+// Parsed route targets, each with its upstream connection pool (upstream.ts). Parsing a target
 // URL on every request would dominate the hot path, so targets are parsed once and cached by
-// their string; entries nobody used for a sweep interval are dropped and their idle sockets closed.
+// their string. One timer sweeps idle connections; targets nobody used for a minute are dropped.
 
-import http from 'node:http';
-import https from 'node:https';
+import { DEFAULT_POOL_SETTINGS, UpstreamPool, type PoolSettings } from './upstream.ts';
 
-export interface PoolSettings {
-  /** Concurrent upstream sockets per target. Unbounded by default like CHP: a queue here would
-   * stall long-lived streams (event streams, long polls) behind each other. */
-  maxSockets: number;
-  /** Idle keep-alive sockets kept per target. */
-  maxFreeSockets: number;
-  /** Idle keep-alive sockets are closed after this long (shortened by the target's Keep-Alive hint). */
-  freeSocketTimeoutMs: number;
-}
-
-export const DEFAULT_POOL_SETTINGS: PoolSettings = {
-  maxSockets: Infinity,
-  maxFreeSockets: 64,
-  freeSocketTimeoutMs: 15_000,
-};
+export { DEFAULT_POOL_SETTINGS, type PoolSettings } from './upstream.ts';
 
 export interface Target {
   /** The target string as stored in the route. */
@@ -32,20 +17,24 @@ export interface Target {
   hostHeader: string;
   /** Target path without trailing '/', '' for none; prepended to forwarded paths (prependPath). */
   basePath: string;
-  agent: http.Agent;
+  pool: UpstreamPool;
   /** Set on use, cleared by the sweeper. */
   used: boolean;
 }
 
+const UNUSED_TARGET_MS = 60_000;
+
 export class TargetPool {
   private readonly targets = new Map<string, Target | null>();
   private readonly sweeper: NodeJS.Timeout;
+  private lastTargetSweep = Date.now();
 
   constructor(
     private readonly settings: PoolSettings = DEFAULT_POOL_SETTINGS,
-    sweepIntervalMs = 60_000,
+    private readonly connectTimeoutMs = 30_000,
   ) {
-    this.sweeper = setInterval(() => this.sweep(), sweepIntervalMs);
+    const every = Math.min(1000, Math.max(25, Math.floor(settings.freeSocketTimeoutMs / 2)));
+    this.sweeper = setInterval(() => this.sweep(), every);
     this.sweeper.unref();
   }
 
@@ -53,45 +42,44 @@ export class TargetPool {
   get(url: string): Target | null {
     let target = this.targets.get(url);
     if (target === undefined) {
-      target = parseTarget(url, this.settings);
+      target = parseTarget(url, this.settings, this.connectTimeoutMs);
       this.targets.set(url, target);
     }
     if (target !== null) target.used = true;
     return target;
   }
 
-  /** Sockets (in use + idle) held towards all targets; for tests and metrics. */
+  /** Connections (in use + idle) held towards all targets; for tests and metrics. */
   socketCount(): number {
     let count = 0;
-    for (const target of this.targets.values()) {
-      if (target === null) continue;
-      for (const list of Object.values(target.agent.sockets)) count += list?.length ?? 0;
-      for (const list of Object.values(target.agent.freeSockets)) count += list?.length ?? 0;
-    }
+    for (const target of this.targets.values()) if (target !== null) count += target.pool.size;
     return count;
   }
 
   private sweep(): void {
+    const now = Date.now();
+    const dropUnused = now - this.lastTargetSweep >= UNUSED_TARGET_MS;
+    if (dropUnused) this.lastTargetSweep = now;
     for (const [url, target] of this.targets) {
       if (target === null) {
-        this.targets.delete(url);
-      } else if (target.used) {
-        target.used = false;
-      } else if (Object.keys(target.agent.sockets).length === 0) {
-        target.agent.destroy();
-        this.targets.delete(url);
+        if (dropUnused) this.targets.delete(url);
+        continue;
       }
+      const open = target.pool.idleCount > 0 ? target.pool.sweep(now) : target.pool.size;
+      if (!dropUnused) continue;
+      if (target.used) target.used = false;
+      else if (open === 0) this.targets.delete(url);
     }
   }
 
   close(): void {
     clearInterval(this.sweeper);
-    for (const target of this.targets.values()) target?.agent.destroy();
+    for (const target of this.targets.values()) target?.pool.close();
     this.targets.clear();
   }
 }
 
-function parseTarget(url: string, settings: PoolSettings): Target | null {
+function parseTarget(url: string, settings: PoolSettings, connectTimeoutMs: number): Target | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -116,13 +104,6 @@ function parseTarget(url: string, settings: PoolSettings): Target | null {
   const hostname = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
   let basePath = parsed.pathname;
   while (basePath.endsWith('/')) basePath = basePath.slice(0, -1);
-  const agentOptions = {
-    keepAlive: true,
-    maxSockets: settings.maxSockets,
-    maxFreeSockets: settings.maxFreeSockets,
-    timeout: settings.freeSocketTimeoutMs,
-    scheduling: 'lifo' as const,
-  };
-  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  return { url, secure, hostname, port, hostHeader: parsed.host, basePath, agent, used: true };
+  const pool = new UpstreamPool({ secure, hostname, port }, settings, connectTimeoutMs);
+  return { url, secure, hostname, port, hostHeader: parsed.host, basePath, pool, used: true };
 }

@@ -14,7 +14,7 @@ import type http from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { upstreamPath, type ProxyContext } from './context.ts';
-import { requestHeaders } from './forwardHeaders.ts';
+import { requestHeaderBlock } from './forwardHeaders.ts';
 import { logProxyFailure, rejectUpgrade } from './proxyErrors.ts';
 import type { ResolvedPath } from './requestPath.ts';
 import type { Target } from './targets.ts';
@@ -23,10 +23,8 @@ import type { Route } from './types.ts';
 const HALF_CLOSE_GRACE_MS = 5_000;
 const TCP_KEEPALIVE_MS = 30_000;
 
-function upgradeRequestHead(method: string, path: string, headers: string[]): string {
-  let head = `${method} ${path} HTTP/1.1\r\n`;
-  for (let i = 0; i < headers.length; i += 2) head += headers[i] + ': ' + headers[i + 1] + '\r\n';
-  return head + '\r\n';
+function upgradeRequestHead(method: string, path: string, headerBlock: string): string {
+  return `${method} ${path} HTTP/1.1\r\n${headerBlock}\r\n`;
 }
 
 export function tunnelUpgrade(
@@ -42,7 +40,7 @@ export function tunnelUpgrade(
   const requestHead = upgradeRequestHead(
     req.method ?? 'GET',
     upstreamPath(ctx, resolved, route, target),
-    requestHeaders(req, ctx.headers, true, target.hostHeader),
+    requestHeaderBlock(req, ctx.headers, true, target.hostHeader),
   );
   const upstream: net.Socket = target.secure
     ? tls.connect({ host: target.hostname, port: target.port, servername: net.isIP(target.hostname) ? undefined : target.hostname, ALPNProtocols: ['http/1.1'] })
@@ -111,7 +109,7 @@ export function tunnelUpgrade(
   ctx.metrics?.websocketOpened();
 
   // writes before 'connect' are buffered by the socket
-  upstream.write(requestHead);
+  upstream.write(requestHead, 'latin1');
   if (head.length > 0) upstream.write(head);
   upstream.pipe(socket);
   socket.pipe(upstream);

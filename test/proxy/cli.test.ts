@@ -11,7 +11,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
-import { request, startBackend, type Backend } from './servers.ts';
+import { readProxyState, tokenSha256 } from '../../src/proxy/proxyState.ts';
+import { eventually, request, startBackend, type Backend } from './servers.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = 'cli-test-token';
@@ -158,6 +159,46 @@ describe('nbhub proxy command', { timeout: 60_000 }, () => {
       assert.equal((await once(child, 'exit'))[0], 0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('reloads its routes after being killed (--routes-file) and describes itself in --state-file', async () => {
+    const routesFile = path.join(dir, 'routes.json');
+    const stateFile = path.join(dir, 'state.json');
+    const args = ['--ip', '127.0.0.1', '--port', '0', '--api-ip', '127.0.0.1', '--api-port', '0', '--routes-file', routesFile, '--state-file', stateFile];
+    const first = await startCli(args, { CONFIGPROXY_AUTH_TOKEN: TOKEN });
+    try {
+      const state = readProxyState(stateFile);
+      assert.equal(state?.pid, first.child.pid);
+      assert.equal(state?.tokenSha256, tokenSha256(TOKEN));
+      assert.deepEqual(state?.argv, args);
+      assert.equal(`http://127.0.0.1:${state?.port}`, first.proxyUrl);
+      assert.doesNotMatch(readFileSync(stateFile, 'utf8'), new RegExp(TOKEN));
+      const add = await request(`${first.apiUrl}/api/routes/user/alice`, {
+        method: 'POST',
+        headers: { Authorization: `token ${TOKEN}` },
+        body: JSON.stringify({ target: backend.url, user: 'alice', jupyterhub: true }),
+      });
+      assert.equal(add.status, 201);
+      await eventually(() => existsSync(routesFile) && readFileSync(routesFile, 'utf8').includes('/user/alice'), 'route written to the routes file');
+    } finally {
+      first.child.kill('SIGKILL');
+      await once(first.child, 'exit');
+    }
+    const second = await startCli(args, { CONFIGPROXY_AUTH_TOKEN: TOKEN });
+    try {
+      // the very first request after the restart is routed: no hub sync needed
+      const reply = await request(`${second.proxyUrl}/user/alice/lab`);
+      assert.equal(reply.status, 200);
+      assert.equal(JSON.parse(reply.body).url, '/user/alice/lab');
+      const routes = JSON.parse((await request(`${second.apiUrl}/api/routes`, { headers: { Authorization: `token ${TOKEN}` } })).body);
+      assert.deepEqual(Object.keys(routes), ['/user/alice']);
+      assert.equal(routes['/user/alice'].user, 'alice');
+      second.child.kill('SIGTERM');
+      assert.equal((await once(second.child, 'exit'))[0], 0);
+      assert.equal(existsSync(stateFile), false, 'a stopped proxy removes its state file');
+    } finally {
+      if (second.child.exitCode === null) second.child.kill('SIGKILL');
     }
   });
 

@@ -28,7 +28,7 @@ export function connectionCount(server: http.Server): Promise<number> {
 
 /**
  * A backend that answers JSON {backend, method, url, headers}. The last path segment picks
- * special behaviour: echo (stream the body back), big (2 MiB answer), redirect (302), missing (404),
+ * special behaviour: echo (stream the body back), big (2 MiB answer), huge (16 MiB), redirect (302), missing (404),
  * hang (never answers), trickle (headers + one chunk, then nothing), reset (destroys the socket),
  * cut (headers + part of the body, then destroys the socket),
  * stream (event-stream chunks every 20 ms until the client leaves).
@@ -48,6 +48,14 @@ export async function startBackend(name: string, options: { websocket?: boolean 
         const chunk = Buffer.alloc(64 * 1024, 'x');
         res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 32 * chunk.length });
         for (let i = 0; i < 32; i++) res.write(chunk);
+        res.end();
+        return;
+      }
+      case 'huge': {
+        // larger than the loopback socket buffers, so a slow reader really pushes back
+        const chunk = Buffer.alloc(1024 * 1024, 'h');
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': 16 * chunk.length });
+        for (let i = 0; i < 16; i++) res.write(chunk);
         res.end();
         return;
       }

@@ -41,6 +41,11 @@ function hubProperties<E extends TSchema>(extraEnv: E) {
     baseUrl: Key(Type.String({ pattern: BASE_URL_PATTERN }), '/', 'URL prefix of the whole deployment; the hub lives under <baseUrl>hub/.'),
     ip: Key(Type.String({ minLength: 1 }), '127.0.0.1', 'Address the hub process binds to, behind the proxy. Use 0.0.0.0 in a pod.'),
     port: Key(Type.Integer({ minimum: 0, maximum: 65535 }), 0, 'Port the hub process listens on; 0 picks one (and reuses it after a restart).'),
+    connectUrl: Key(
+      Nullable(Type.String({ format: 'uri' })),
+      null,
+      'URL the proxy and user servers use to reach the hub, e.g. http://hub:8081 in Kubernetes (the Helm chart sets it); null: http://<hub.ip>:<port>.',
+    ),
     cookieSecret: Key(
       SecretString(),
       null,

@@ -22,6 +22,11 @@ export const ProxySchema = Section('The proxy: the public entry point routing /h
       'letsencrypt: automatic certificates; manual: key and cert given here; secret: from a Kubernetes TLS secret; offload: TLS ends at a load balancer in front.',
     ),
     hosts: Key(StringList(), [], 'Domain names the certificate is for.'),
+    httpPort: Key(
+      Nullable(Type.Integer({ minimum: 1, maximum: 65535 })),
+      80,
+      'Plain-HTTP port next to the HTTPS one (types letsencrypt and manual; local deployments): answers ACME HTTP-01 challenges and redirects everything else to HTTPS. null: no plain-HTTP listener (letsencrypt needs one; manual then just skips the redirect).',
+    ),
     letsencrypt: Section('Automatic certificates over ACME.', {
       contactEmail: Key(Nullable(Type.String({ format: 'email' })), null, 'Email Let’s Encrypt sends expiry notices to (required for letsencrypt).'),
       acmeServer: Key(Type.String({ format: 'uri' }), LETSENCRYPT_PRODUCTION, 'ACME directory URL; the default is Let’s Encrypt production.'),
@@ -65,6 +70,11 @@ export const ProxySchema = Section('The proxy: the public entry point routing /h
       'URL of a standalone nbhub or configurable-http-proxy route API (e.g. http://proxy-api:8001); null runs the proxy inside the hub process.',
     ),
   }),
+  separateProcess: Key(
+    Type.Boolean(),
+    false,
+    'Local deployments: run the built-in proxy as its own long-lived process (`nbhub proxy`, started by `nbhub start` and re-used by the next start), so a hub crash or restart never cuts users off from their running servers. Its routes survive a restart of the proxy itself (kept in <data dir>/proxy/routes.json). Ignored when proxy.api.url is set.',
+  ),
   replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of proxy replicas; they share routes through the database.'),
   annotations: Key(Labels(), {}, 'Annotations on the proxy pod.'),
   labels: Key(Labels(), {}, 'Extra labels on the proxy pod.'),
