@@ -16,7 +16,7 @@ import { openFreshLog, tailLines } from './logFiles.ts';
 import { homePath, logPath } from './paths.ts';
 import { PortAllocator } from './ports.ts';
 import { isRunning, leftoverGroupMembers, readProcStat, signalServerGroup, type ProcessId } from './procfs.ts';
-import { SpawnFailedError, type PollResult, type Spawner, type SpawnSpec, type StartContext, type StartResult } from './types.ts';
+import { SpawnFailedError, SpawnerClosedError, type PollResult, type Spawner, type SpawnSpec, type StartContext, type StartResult } from './types.ts';
 import { UnixAccounts, type UnixAccount } from './unixAccounts.ts';
 
 export type { LocalProcessSpawnerOptions } from './localOptions.ts';
@@ -41,9 +41,7 @@ const STOP_POLL_MS = 50;
 const KILL_WAIT_MS = 5000;
 const MAX_REMEMBERED_CHILDREN = 1000;
 
-export class SpawnerClosedError extends Error {
-  readonly code = 'SPAWNER_CLOSED';
-}
+export { SpawnerClosedError };
 
 export class LocalProcessSpawner implements Spawner {
   readonly kind = 'local';

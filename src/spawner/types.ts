@@ -48,6 +48,11 @@ export class SpawnFailedError extends Error {
   }
 }
 
+/** Raised by calls on a spawner after close() (pending waitForExit calls reject with it). */
+export class SpawnerClosedError extends Error {
+  readonly code = 'SPAWNER_CLOSED';
+}
+
 export interface StartContext {
   /** Called by the spawner to report progress to the user. */
   progress(ev: ProgressEvent): void;

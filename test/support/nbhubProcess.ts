@@ -3,24 +3,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile, chmod } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probeFreePort } from '../../src/spawner/ports.ts';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ARTIFACTS = path.join(REPO, 'artifacts');
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
+export function freePort(): Promise<number> {
+  return probeFreePort('127.0.0.1');
 }
 
 /** A temp dir others can traverse (per-user server accounts need to reach their homes). */

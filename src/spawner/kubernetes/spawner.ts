@@ -5,7 +5,7 @@
 // reads the one shared informer of podWatch.ts. A failed start reads the pod's log once.
 import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { SpawnFailedError, type PollResult, type Spawner, type SpawnSpec, type StartContext, type StartResult } from '../types.ts';
+import { SpawnFailedError, SpawnerClosedError, type PollResult, type Spawner, type SpawnSpec, type StartContext, type StartResult } from '../types.ts';
 import { apiStatus, describeApiError } from './apiErrors.ts';
 import { selectorString, serverSelector, USERNAME_KEY, COMPONENT_STORAGE, labelValue } from './names.ts';
 import { makePod, makePvc, NOTEBOOK_CONTAINER, NOTEBOOK_PORT } from './objects.ts';
@@ -32,9 +32,7 @@ type Gone = { kind: 'gone' };
 
 const TAIL_LINES = 20;
 
-export class SpawnerClosedError extends Error {
-  readonly code = 'SPAWNER_CLOSED';
-}
+export { SpawnerClosedError };
 
 export class KubernetesSpawner implements Spawner {
   readonly kind = 'kubernetes';
