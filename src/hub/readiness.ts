@@ -30,7 +30,7 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function waitUntilReady(url: string, o: WaitReadyOptions): Promise<void> {
   const sleep = o.sleep ?? defaultSleep;
   const deadline = Date.now() + o.timeoutMs;
-  let delay = 10;
+  let delay = 5;
   for (;;) {
     if (o.signal.aborted) throw new NotReadyError('cancelled');
     const status = await probeOnce(url, Math.min(2000, Math.max(100, deadline - Date.now())));
@@ -40,6 +40,6 @@ export async function waitUntilReady(url: string, o: WaitReadyOptions): Promise<
     }
     await sleep(delay);
     // refused connects are cheap, so keep polling often: the wait after the server is up is what users feel
-    delay = Math.min(50, Math.ceil(delay * 1.5));
+    delay = Math.min(20, Math.ceil(delay * 1.5));
   }
 }
