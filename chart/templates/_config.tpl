@@ -1,6 +1,6 @@
 {{- /*
 The hub's config.yaml: the release's values as they are (they ARE nbhub's config), except for
-what only the chart can know or should not be in a ConfigMap. chart/README.md lists each change:
+what only the chart can know or should not be in the config file. chart/README.md lists each change:
   - spawner.kind kubernetes; hub.connectUrl and proxy.api.url name the chart's Services;
   - secrets move to the hub Secret, reaching the hub through the environment variables nbhub
     reads (NBHUB_COOKIE_SECRET, CONFIGPROXY_AUTH_TOKEN, NBHUB_CRYPT_KEY, NBHUB_DB_URL,

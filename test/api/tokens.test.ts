@@ -93,7 +93,7 @@ test('a user manages their own tokens with a token of their own', async () => {
   assert.equal((await narrow.call('POST', '/users/alice/tokens', {})).status, 403);
 });
 
-test('expired tokens are not listed and are rejected', async () => {
+test('expired tokens are not listed, not found by id, and are rejected', async () => {
   const r = await t.api.call('POST', '/users/alice/tokens', { note: 'expiring', expires_in: 60 });
   const token: string = r.body.token;
   assert.equal(await whoami(token), 200);
@@ -102,6 +102,7 @@ test('expired tokens are not listed and are rejected', async () => {
   try {
     assert.equal(await whoami(token), 403);
     assert.ok(!(await list('alice')).some((x) => x.id === r.body.id));
+    assert.equal((await t.api.get(`/users/alice/tokens/${r.body.id}`)).status, 404);
     const bearer = await get(`${t.url}hub/api/users/alice`, { authorization: `bearer ${token}` });
     assert.equal(bearer.status, 403);
     await bearer.arrayBuffer();

@@ -134,9 +134,9 @@ export class Rendered {
     return c;
   }
 
-  /** The hub's config.yaml from the ConfigMap "hub". */
+  /** The hub's config.yaml from the Secret "hub-config". */
   hubConfigYaml(): string {
-    return (this.get('ConfigMap', 'hub') as unknown as { data: Record<string, string> }).data['config.yaml'];
+    return this.secretData('hub-config')['config.yaml'];
   }
 
   /** Decoded data of a rendered Secret. */
@@ -188,7 +188,7 @@ export interface PodSpec {
   affinity?: Record<string, unknown>;
 }
 
-/** The hub's config as nbhub loads it in the pod: the ConfigMap's file plus the container's environment. */
+/** The hub's config as nbhub loads it in the pod: the Secret hub-config's file plus the container's environment. */
 export function loadRenderedConfig(r: Rendered): LoadedConfig {
-  return loadConfig({ text: r.hubConfigYaml(), file: 'config.yaml (ConfigMap hub)', env: r.hubEnv() });
+  return loadConfig({ text: r.hubConfigYaml(), file: 'config.yaml (Secret hub-config)', env: r.hubEnv() });
 }

@@ -58,14 +58,15 @@ async function hubSecret(): Promise<Record<string, string>> {
 }
 
 async function hubConfigYaml(): Promise<string> {
-  return (await core.readNamespacedConfigMap({ name: 'hub', namespace: NS })).data?.['config.yaml'] ?? '';
+  const s = await core.readNamespacedSecret({ name: 'hub-config', namespace: NS });
+  return Buffer.from(s.data?.['config.yaml'] ?? '', 'base64').toString('utf8');
 }
 
-/** The hub's config as the pod would load it: the ConfigMap plus the Secret's values in its environment. */
+/** The hub's config as the pod would load it: the Secret hub-config plus the Secret hub's values in its environment. */
 async function loadInstalledConfig() {
   const s = await hubSecret();
   const env = { NBHUB_COOKIE_SECRET: s['cookie-secret'], CONFIGPROXY_AUTH_TOKEN: s['proxy-token'], NBHUB_CRYPT_KEY: s['crypt-key'] };
-  return loadConfig({ text: await hubConfigYaml(), file: 'config.yaml (installed ConfigMap hub)', env }).config;
+  return loadConfig({ text: await hubConfigYaml(), file: 'config.yaml (installed Secret hub-config)', env }).config;
 }
 
 async function podsOf(component: string): Promise<k8s.V1Pod[]> {

@@ -67,7 +67,7 @@ for (const [name, file] of Object.entries(EXAMPLES)) {
       ['Service', 'hub'],
       ['Service', 'proxy-public'],
       ['Service', 'proxy-api'],
-      ['ConfigMap', 'hub'],
+      ['Secret', 'hub-config'],
       ['Secret', 'hub'],
       ['ServiceAccount', 'hub'],
       ['Role', 'hub'],
@@ -91,15 +91,15 @@ for (const [name, file] of Object.entries(EXAMPLES)) {
     assert.equal(config.hub.connectUrl, 'http://hub:8081');
     assert.equal(config.hub.ip, '0.0.0.0');
     assert.equal(config.hub.port, 8081);
-    // The hub runs `nbhub start --config` on the mounted ConfigMap.
+    // The hub runs `nbhub start --config` on the mounted Secret hub-config.
     const hub = r.container('Deployment', 'hub', 'hub');
     assert.deepEqual(hub.command?.slice(0, 3), ['nbhub', 'start', '--config=/etc/nbhub/config.yaml']);
     assert.ok(hub.volumeMounts?.some((m) => m.name === 'config' && m.mountPath === '/etc/nbhub'));
-    assert.ok(r.podSpec('Deployment', 'hub').volumes?.some((v) => v.name === 'config' && (v.configMap as { name: string }).name === 'hub'));
+    assert.ok(r.podSpec('Deployment', 'hub').volumes?.some((v) => v.name === 'config' && (v.secret as { secretName: string }).secretName === 'hub-config'));
   });
 }
 
-test('the Secret: cookie secret, proxy token and crypt key generated when not given, given ones kept; none in the ConfigMap', async () => {
+test('the Secret: cookie secret, proxy token and crypt key generated when not given, given ones kept; none in the config file', async () => {
   const generated = await render();
   const s = generated.secretData('hub');
   for (const key of ['cookie-secret', 'proxy-token', 'crypt-key']) assert.match(s[key], HEX64, key);
@@ -111,7 +111,7 @@ test('the Secret: cookie secret, proxy token and crypt key generated when not gi
   const r = await render([given]);
   assert.deepEqual(r.secretData('hub'), { 'cookie-secret': 'a'.repeat(64), 'proxy-token': 'b'.repeat(64), 'crypt-key': 'c'.repeat(64) });
   const text = r.hubConfigYaml();
-  for (const secret of ['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)]) assert.ok(!text.includes(secret), 'a secret is in the ConfigMap');
+  for (const secret of ['a'.repeat(64), 'b'.repeat(64), 'c'.repeat(64)]) assert.ok(!text.includes(secret), 'a secret is in the config file');
   const { config, fromEnv } = loadRenderedConfig(r);
   assert.equal(config.hub.cookieSecret, 'a'.repeat(64));
   assert.equal(config.proxy.secretToken, 'b'.repeat(64));
@@ -132,7 +132,7 @@ test('every OAuth provider’s client secret moves to the Secret (OAUTH_CLIENT_S
   for (const [type, values] of cases) {
     const r = await render([values]);
     assert.equal(r.secretData('hub')['oauth-client-secret'], `secret-of-${type}`, type);
-    assert.ok(!r.hubConfigYaml().includes(`secret-of-${type}`), `${type}: the client secret is in the ConfigMap`);
+    assert.ok(!r.hubConfigYaml().includes(`secret-of-${type}`), `${type}: the client secret is in the config file`);
     const { config, fromEnv } = loadRenderedConfig(r);
     const section = OAUTH_SECTIONS[config.auth.type as keyof typeof OAUTH_SECTIONS];
     assert.equal(config.auth[section].clientSecret, `secret-of-${type}`, type);
@@ -162,7 +162,7 @@ test('hub.db.type: sqlite-pvc has a kept PVC, sqlite-memory none, postgres/mysql
     const r = await render([{ hub: { db: { type, url } } }]);
     assert.equal(r.find('PersistentVolumeClaim', 'hub-db-dir'), undefined, type);
     assert.equal(r.secretData('hub')['db-url'], url);
-    assert.ok(!r.hubConfigYaml().includes('pw@db'), `${type}: the database URL is in the ConfigMap`);
+    assert.ok(!r.hubConfigYaml().includes('pw@db'), `${type}: the database URL is in the config file`);
     assert.equal(r.hubEnv().NBHUB_DB_URL, url);
     const { config } = loadRenderedConfig(r);
     assert.deepEqual([config.hub.db.type, config.hub.db.url], [type, url]);
@@ -229,7 +229,7 @@ test('proxy.https: offload, manual, secret and letsencrypt', async () => {
 
   const manual = await render([{ proxy: { https: { enabled: true, type: 'manual', hosts: ['hub.example.org'], manual: { key: 'KEY PEM', cert: 'CERT PEM' } } } }]);
   assert.deepEqual(manual.secretData('proxy-manual-tls'), { 'tls.crt': 'CERT PEM', 'tls.key': 'KEY PEM' });
-  assert.ok(!manual.hubConfigYaml().includes('KEY PEM'), 'the TLS key is in the ConfigMap');
+  assert.ok(!manual.hubConfigYaml().includes('KEY PEM'), 'the TLS key is in the config file');
   const manualConfig = loadRenderedConfig(manual).config.proxy.https;
   assert.deepEqual([manualConfig.type, manualConfig.secret.name], ['secret', 'proxy-manual-tls']);
   const manualArgs = proxyArgs(manual);

@@ -62,7 +62,8 @@ export function registerTokensApi(app: FastifyInstance, ctx: HubContext): void {
     const { name } = req.params;
     await requireScope(ctx, req, ['read:tokens'], { user: name });
     const t = await ctx.store.getToken(tokenId(req.params.token_id));
-    if (!t || t.owner.kind !== 'user' || t.owner.name !== name) throw new HubError(404, `No such token: ${req.params.token_id}`);
+    const expired = t?.expiresAt != null && t.expiresAt.getTime() <= ctx.now().getTime();
+    if (!t || expired || t.owner.kind !== 'user' || t.owner.name !== name) throw new HubError(404, `No such token: ${req.params.token_id}`);
     return json(reply, 200, tokenModel(t));
   });
 
