@@ -11,8 +11,14 @@
 // would end in 'http', and servers that read the last value (tornado) would see http; with
 // `trustForwardedProto` the client's X-Forwarded-Proto and -Port are passed on unchanged instead.
 
-import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+
+/** What the header block is built from: node's IncomingMessage, or the fast path's parsed head. */
+export interface HeaderSource {
+  rawHeaders: string[];
+  socket: Socket;
+}
 
 export interface HeaderSettings {
   xForward: boolean;
@@ -58,7 +64,7 @@ function forwardedPort(host: string | undefined, encrypted: boolean): string {
  * client sent none (HTTP/1.0).
  */
 export function requestHeaderBlock(
-  req: IncomingMessage,
+  req: HeaderSource,
   settings: HeaderSettings,
   upgrade: boolean,
   fallbackHost: string,

@@ -19,7 +19,8 @@ import type { Target } from './targets.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
 import type { Route } from './types.ts';
 
-const MAX_RETRIES = 2;
+/** A body-less request that failed on a reused keep-alive connection is retried this often. */
+export const MAX_RETRIES = 2;
 const LAST_CHUNK = '0\r\n\r\n';
 
 const enum Body {
@@ -44,7 +45,7 @@ function requestBody(raw: string[]): Body {
   return body;
 }
 
-function isRetryable(err: NodeJS.ErrnoException | null): boolean {
+export function isRetryable(err: NodeJS.ErrnoException | null): boolean {
   return err === null || err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'UPSTREAM_CLOSED';
 }
 

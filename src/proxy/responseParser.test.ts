@@ -57,7 +57,7 @@ describe('ResponseParser', () => {
     everySplit(wire, (r) => {
       assert.equal(r.complete, true);
       assert.equal(r.body, 'hello');
-      assert.deepEqual(r.head, { statusCode: 200, statusMessage: 'OK', headers: ['Content-Type', 'text/plain', 'Content-Length', '5', 'X-A', 'b'] });
+      assert.deepEqual(r.head, { statusCode: 200, statusMessage: 'OK', headers: ['Content-Type', 'text/plain', 'Content-Length', '5', 'X-A', 'b'], bodyLength: 5 });
       assert.equal(r.keepAlive, true);
       assert.equal(r.excess, false);
     });

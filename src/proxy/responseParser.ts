@@ -10,12 +10,16 @@
 const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const MAX_HEAD_BYTES = 64 * 1024;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A CR or LF that is not part of a CRLF, or a NUL: a head the client could read differently. */
+const BAD_LINE_BREAK = /\r(?!\n)|(?<!\r)\n|\0/;
 
 export interface ResponseHead {
   statusCode: number;
   statusMessage: string;
   /** Flat [name, value, …], hop-by-hop headers removed. */
   headers: string[];
+  /** Content-Length of the body (0 when there is none), -1 when chunked or delimited by the close. */
+  bodyLength: number;
 }
 
 /** What the parser reports to; one exchange at a time. */
@@ -270,6 +274,7 @@ export class ResponseParser {
       if (statusCode === 101) throw new ResponseParseError('101 Switching Protocols on a request that did not ask to upgrade');
       return null;
     }
+    if (BAD_LINE_BREAK.test(text)) throw new ResponseParseError('stray CR, LF or NUL in the response head');
     const statusMessage = lineEnd > 13 ? text.slice(13, lineEnd) : '';
     const headers: string[] = [];
     let contentLength = -1;
@@ -317,8 +322,10 @@ export class ResponseParser {
       if (!TOKEN.test(name)) throw new ResponseParseError('malformed response header name');
       headers.push(name, value);
     }
+    let bodyLength = -1;
     if (this.noBody || statusCode === 204 || statusCode === 304) {
       // no body whatever the headers say (startBody completes at once); keep-alive as announced
+      bodyLength = 0;
     } else if (transferEncoding) {
       // Transfer-Encoding overrides Content-Length (which then must not reach the client)
       if (contentLength !== -1) {
@@ -335,12 +342,13 @@ export class ResponseParser {
     } else if (contentLength !== -1) {
       this.state = State.Fixed;
       this.remaining = contentLength;
+      bodyLength = contentLength;
     } else {
       this.state = State.UntilClose;
       close = true;
     }
     this.keepAlive = !close;
-    return { statusCode, statusMessage, headers };
+    return { statusCode, statusMessage, headers, bodyLength };
   }
 }
 

@@ -7,6 +7,7 @@ import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { ActivityRecorder } from './activity.ts';
+import { FastFront } from './fastFront.ts';
 import type { ProxyContext, ProxyMetricsSink } from './context.ts';
 import { headerSettings } from './forwardHeaders.ts';
 import { forwardHttp } from './httpForward.ts';
@@ -49,6 +50,8 @@ export interface ProxyOptions {
   activityIntervalMs?: number;
   /** Upstream connection pool sizing. */
   pool?: Partial<PoolSettings>;
+  /** Serve plain GET/HEAD requests without node's HTTP server (fastFront.ts); default true. */
+  fastPath?: boolean;
   metrics?: ProxyMetricsSink | null;
   now?: () => Date;
 }
@@ -58,6 +61,8 @@ export interface Proxy {
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Serves 'request' and 'upgrade' of `server`; sets its keepAliveTimeout and requestTimeout (0). */
   attach(server: http.Server | https.Server): void;
+  /** Client connections the fast path serves (not handed to node's HTTP server); for tests. */
+  fastConnectionCount(): number;
   /** Upstream sockets held (in use + idle); for tests and metrics. */
   upstreamSocketCount(): number;
   openTunnelCount(): number;
@@ -100,11 +105,25 @@ export function createProxy(opts: ProxyOptions): Proxy {
   // reported here; callers that await `ready` still see the rejection
   ready.catch((err: unknown) => logger.error({ err }, 'could not install the default target route'));
 
+  const keepAliveTimeoutMs = opts.keepAliveTimeoutMs ?? 5000;
+  const front =
+    opts.fastPath === false ? null : new FastFront(ctx, { routes, hostRouting, keepAliveTimeoutMs, healthPath: HEALTHZ });
+
   function handleRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '/';
     if (url.length === HEALTHZ.length && url === HEALTHZ) {
       res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': HEALTHZ_BODY.length });
       res.end(HEALTHZ_BODY);
+      return;
+    }
+    const failure = front?.takeFailure(req.socket, url) ?? null;
+    if (failure !== null) {
+      // the fast path already tried the target (fastFront.ts)
+      const status = failure.err?.code === 'UPSTREAM_BAD_RESPONSE' ? 502 : 503;
+      const err = failure.err ?? Object.assign(new Error('target closed the connection before answering'), { code: 'ECONNRESET' });
+      logProxyFailure(logger, status, req.method, url, err, failure.targetUrl);
+      ctx.metrics?.proxied(status);
+      sendErrorPage(ctx.errorPages, req, res, status);
       return;
     }
     const resolved = resolveRequestPath(url, hostRouting ? req.headers.host : undefined, hostRouting);
@@ -166,17 +185,20 @@ export function createProxy(opts: ProxyOptions): Proxy {
     handleUpgrade,
     ready,
     attach(server) {
-      server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 5000;
+      server.keepAliveTimeout = keepAliveTimeoutMs;
       // node's default 300 s deadline for receiving a whole request would cut long uploads;
       // headersTimeout still bounds slow header senders, `timeoutMs` bounds idle connections
       server.requestTimeout = 0;
       server.on('request', handleRequest);
       server.on('upgrade', handleUpgrade);
+      front?.take(server);
     },
+    fastConnectionCount: () => front?.size ?? 0,
     upstreamSocketCount: () => ctx.targets.socketCount(),
     openTunnelCount: () => ctx.tunnels.size,
     destroyTunnels,
     close() {
+      front?.close();
       ctx.activity.close();
       ctx.targets.close();
       destroyTunnels();
