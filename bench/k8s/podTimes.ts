@@ -55,10 +55,20 @@ export async function watchPods(kc: k8s.KubeConfig, namespace: string, labelSele
   };
 
   const watch = new k8s.Watch(kc);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
   const start = async (): Promise<void> => {
+    // List first, then watch from the list's resourceVersion: a restarted watch must not miss
+    // deletions that happened while it was down (pods absent from the list are gone).
+    const list = await core.listNamespacedPod({ namespace, labelSelector });
+    const listed = new Set<string>();
+    for (const pod of list.items) {
+      listed.add(pod.metadata?.name ?? '');
+      onEvent('MODIFIED', pod);
+    }
+    for (const p of pods.values()) if (p.goneAt === null && !listed.has(p.name)) onEvent('DELETED', { metadata: { name: p.name } });
     controller = await watch.watch(
       `/api/v1/namespaces/${namespace}/pods`,
-      { labelSelector, allowWatchBookmarks: false },
+      { labelSelector, allowWatchBookmarks: false, resourceVersion: list.metadata?.resourceVersion },
       onEvent,
       (err: unknown) => {
         if (stopped) return;

@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     stats.requests++;
     stats.addressesHit.add(req.socket.localAddress ?? '?');
     req.resume();
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    // jupyterhub-singleuser sends its JupyterHub version (JupyterHub warns about servers that do not)
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'X-JupyterHub-Version': '5.5.4' });
     res.end(body);
   };
   const servers: http.Server[] = [];

@@ -4,10 +4,10 @@
 // goes through a counting proxy, and spawnStorm.ts measures N spawns at once and N stops.
 // Prints Markdown tables and writes bench/results/k8s-<date>.md.
 //
-//   node --import tsx bench/k8s/run.ts [--users 500] [--nodes 6] [--storage dynamic|none]
-//        [--concurrency N] [--spawn-timeout 600] [--only nbhub|kubespawner] [--keep] [--no-write]
+//   node --import tsx bench/k8s/run.ts [--users 500] [--nodes 5] [--storage dynamic|none] [--control-plane-qps 500]
+//        [--concurrency N] [--spawn-timeout 600] [--stop-timeout 300] [--only nbhub|kubespawner] [--keep] [--no-write]
 import { parseArgs } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import * as k8s from '@kubernetes/client-node';
 import { ProcessRegistry, logTail } from '../lib/processes.ts';
 import { freePort } from '../lib/http.ts';
 import { startTestCluster, type TestCluster } from '../../test/support/k8sCluster.ts';
-import { startCountingProxy } from './countingProxy.ts';
+import { writeKubeconfig, type ApiCall } from './countingProxy.ts';
 import { watchPods } from './podTimes.ts';
 import { spawnStorm } from './spawnStorm.ts';
 import { startNbhubK8s } from './nbhubSide.ts';
@@ -33,8 +33,10 @@ const { values: args } = parseArgs({
     users: { type: 'string', default: '500' },
     nodes: { type: 'string' },
     storage: { type: 'string', default: 'dynamic' },
+    'control-plane-qps': { type: 'string', default: '500' },
     concurrency: { type: 'string' },
     'spawn-timeout': { type: 'string', default: '600' },
+    'stop-timeout': { type: 'string', default: '300' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
@@ -51,8 +53,11 @@ function intArg(name: string, v: string | undefined, lo: number, hi: number): nu
 const users = intArg('users', args.users, 1, 2000);
 /** 110 pods fit on a KWOK node of the test cluster; keep ~10% headroom. */
 const nodes = intArg('nodes', args.nodes ?? String(Math.ceil(users / 100)), 1, 50);
+/** --kube-api-qps of kube-controller-manager and kube-scheduler (0: their defaults, 20 and 50). */
+const controlPlaneQps = intArg('control-plane-qps', args['control-plane-qps'], 0, 10_000);
 const concurrency = intArg('concurrency', args.concurrency ?? String(users), 1, 2000);
-const spawnTimeoutMs = intArg('spawn-timeout', args['spawn-timeout'], 30, 3600) * 1000;
+const spawnTimeoutMs = intArg('spawn-timeout', args['spawn-timeout'], 10, 3600) * 1000;
+const stopTimeoutMs = intArg('stop-timeout', args['stop-timeout'], 10, 3600) * 1000;
 const storage = args.storage === 'none' ? 'none' : args.storage === 'dynamic' ? 'dynamic' : null;
 if (!storage) throw new Error(`--storage must be dynamic or none, not ${args.storage}`);
 if (args.only && args.only !== 'nbhub' && args.only !== 'kubespawner') throw new Error(`--only must be nbhub or kubespawner, not ${args.only}`);
@@ -103,6 +108,24 @@ async function responderStats(port: number): Promise<{ listening: number; failed
   return (await r.json()) as { listening: number; failed: string[]; requests: number; addressesHit: number };
 }
 
+/**
+ * The hostpath provisioner keeps each PV as a directory under /tmp/hostpath_pv, outside the
+ * cluster's run dir: delete the claims (reclaim policy Delete) and wait, bounded, for the PVs to go.
+ */
+async function removeVolumes(kc: k8s.KubeConfig): Promise<string[]> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  try {
+    await core.deleteCollectionNamespacedPersistentVolumeClaim({ namespace: NAMESPACE });
+    for (let i = 0; i < 240; i++) {
+      if ((await core.listPersistentVolume()).items.length === 0) return [];
+      await sleep(500);
+    }
+    return [`${(await core.listPersistentVolume()).items.length} PersistentVolumes (dirs under /tmp/hostpath_pv) still there 120 s after deleting the claims`];
+  } catch (e) {
+    return [`could not delete the volume claims: ${(e as Error).message}`];
+  }
+}
+
 async function measureSide(name: string, dir: string, start: (o: K8sSideOptions) => Promise<K8sHub>): Promise<SideResult> {
   const workDir = path.join(workRoot, dir);
   mkdirSync(workDir, { recursive: true });
@@ -110,7 +133,7 @@ async function measureSide(name: string, dir: string, start: (o: K8sSideOptions)
   const podCidr = pickPodCidr();
   const side: SideResult = { label: name, setup: '', result: null, error: null, calls: [], problems, responder: null, loadAverage: '' };
   log(`${name}: starting a fresh test cluster (${nodes} KWOK nodes, pod CIDR ${podCidr}) …`);
-  const cluster = await startTestCluster({ nodeNames: Array.from({ length: nodes }, (_, i) => `kwok-node-${i}`), podCidr, build: false, keepRunDir: keepWork, log: (l) => log(`  cluster: ${l}`) });
+  const cluster = await startTestCluster({ nodeNames: Array.from({ length: nodes }, (_, i) => `kwok-node-${i}`), podCidr, build: false, keepRunDir: keepWork, controlPlaneQps: controlPlaneQps || undefined, log: (l) => log(`  cluster: ${l}`) });
   clusters.add(cluster);
   let hub: K8sHub | null = null;
   let logSkip = { errors: 0, warns: 0 };
@@ -123,9 +146,17 @@ async function measureSide(name: string, dir: string, start: (o: K8sSideOptions)
     cwd: REPO,
     logFile: path.join(workDir, 'responder.log'),
   });
-  const proxy = await startCountingProxy(cluster.server, cluster.caFile, cluster.token);
-  side.calls = proxy.calls;
+  const [portFile, callsFile] = [path.join(workDir, 'counting-proxy.port'), path.join(workDir, 'counting-proxy-calls.json')];
+  const proxy = procs.start({
+    name: 'counting-proxy',
+    command: process.execPath,
+    args: ['--import', 'tsx', path.join(REPO, 'bench', 'k8s', 'countingProxy.ts'), '--server', cluster.server, '--ca', cluster.caFile, '--port-file', portFile, '--calls-file', callsFile],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    cwd: REPO,
+    logFile: path.join(workDir, 'counting-proxy.log'),
+  });
   let pods: Awaited<ReturnType<typeof watchPods>> | null = null;
+  let kc: k8s.KubeConfig | null = null;
   try {
     let listening = 0;
     for (let i = 0; i < 240 && listening === 0; i++) {
@@ -138,12 +169,17 @@ async function measureSide(name: string, dir: string, start: (o: K8sSideOptions)
       }
     }
     if (!listening) throw new Error('the responder did not come up within 60 s');
+    for (let i = 0; i < 240 && !existsSync(portFile); i++) {
+      if (proxy.exited()) throw new Error(`counting proxy exited: ${logTail(proxy.logFile)}`);
+      await sleep(250);
+    }
+    const proxyUrl = `http://127.0.0.1:${readFileSync(portFile, 'utf8').trim()}`;
     log(`${name}: responder listens on ${listening} pod IPs, port ${POD_PORT}`);
-    const kc = new k8s.KubeConfig();
+    kc = new k8s.KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
     await kc.makeApiClient(k8s.CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
     pods = await watchPods(kc, NAMESPACE, 'component=singleuser-server');
-    const kubeconfig = proxy.writeKubeconfig(path.join(workDir, 'kubeconfig-counting.json'), NAMESPACE);
+    const kubeconfig = writeKubeconfig(path.join(workDir, 'kubeconfig-counting.json'), proxyUrl, cluster.token, NAMESPACE);
     log(`${name}: starting the hub …`);
     hub = await start({ workDir, repoDir: REPO, token: randomBytes(32).toString('hex'), kubeconfig, namespace: NAMESPACE, users, storage: storage!, spawnTimeoutMs });
     side.setup = hub.setup;
@@ -152,7 +188,7 @@ async function measureSide(name: string, dir: string, start: (o: K8sSideOptions)
     // Only what the hub logged from here on counts as a problem (not start-up notices).
     logSkip = { errors: hub.errorLines().length, warns: hub.warnLines().length };
     const names = Array.from({ length: users }, (_, i) => `bu${String(i).padStart(4, '0')}`);
-    side.result = await spawnStorm(hub, pods, { users: names, concurrency, spawnTimeoutMs, stopTimeoutMs: 300_000, log });
+    side.result = await spawnStorm(hub, pods, { users: names, concurrency, spawnTimeoutMs, stopTimeoutMs, log });
     const r = side.result;
     if (r.spawn.failures.length) problems.push(`${r.spawn.failures.length} spawn failures/poll errors; first: ${r.spawn.failures.slice(0, 5).join(' | ')}`);
     if (r.stop.failures.length) problems.push(`${r.stop.failures.length} stop failures; first: ${r.stop.failures.slice(0, 5).join(' | ')}`);
@@ -174,9 +210,15 @@ async function measureSide(name: string, dir: string, start: (o: K8sSideOptions)
       await hub.stop();
     }
     side.responder = await responderStats(controlPort).catch(() => null);
+    if (kc) problems.push(...(await removeVolumes(kc)));
     await procs.stop(responder, 5_000);
     pods?.stop();
-    await proxy.stop();
+    await procs.stop(proxy, 5_000);
+    try {
+      side.calls = JSON.parse(readFileSync(callsFile, 'utf8')) as ApiCall[];
+    } catch (e) {
+      problems.push(`no API call record from the counting proxy: ${(e as Error).message}`);
+    }
     await cluster.stop();
     clusters.delete(cluster);
   }
@@ -202,7 +244,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}; load average at the end ${loadAverage()}.`,
     `Versions: ${versions.join('; ')}.`,
-    `Cluster (fresh per hub): ${nodes} KWOK nodes (110 pods each), pods Running at once with a loopback IP; storage ${storage}; spawn requests in flight at most ${concurrency}. Everything (hub, cluster, responder, bench) shares the machine.`,
+    `Cluster (fresh per hub): ${nodes} KWOK nodes (110 pods each), pods Running at once with a loopback IP; kube-controller-manager and kube-scheduler ${controlPlaneQps ? `--kube-api-qps ${controlPlaneQps} --kube-api-burst ${2 * controlPlaneQps}` : 'at their default client rate limits (20 and 50 QPS)'}; storage ${storage}; spawn requests in flight at most ${concurrency}. Everything (hub, cluster, responder, bench) shares the machine.`,
     '',
     '## Summary',
     '',

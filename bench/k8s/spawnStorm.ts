@@ -3,7 +3,7 @@
 // Spawn: POST /hub/api/users/<u>/server for every user (at most `concurrency` POSTs in flight);
 // 201 = ready; 202 = read that user's progress event stream until its ready event. Meanwhile
 // the bench's own pod watch (podTimes.ts) says when every pod was Running, and a poll of
-// GET /hub/api/users?state=ready (pagination total) says when the hub listed all as ready.
+// GET /hub/api/users?state=ready (every 2 s) says when the hub listed all as ready.
 // Stop: DELETE …/server for every user, then until the watch has seen every pod gone and the
 // hub lists no active server. Every wait is bounded in time.
 import { performance } from 'node:perf_hooks';
@@ -33,7 +33,7 @@ export interface StormResult {
   users: number;
   createUsersMs: number;
   spawn: {
-    /** performance.now() of the first POST and of the end of the phase (for API call windows). */
+    /** Epoch ms (performance.timeOrigin + now()) of the first POST and of the phase's end: the API call window. */
     from: number;
     to: number;
     postStatuses: Record<string, number>;
@@ -64,6 +64,8 @@ export interface StormResult {
   peakTreeRssMb: number;
 }
 
+/** performance.now() → epoch ms, comparable with the counting proxy's (another process) timestamps. */
+const epoch = (t: number) => performance.timeOrigin + t;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Api {
@@ -76,13 +78,32 @@ class Api {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
-  /** Users in this state (ready / active), from the pagination total. */
-  async count(state: 'ready' | 'active'): Promise<number> {
-    const r = await this.call('GET', `users?state=${state}&limit=1`, undefined, 30_000, { Accept: 'application/jupyterhub-pagination+json' });
+  /**
+   * Users with a ready server: pages of GET /hub/api/users?state=ready (200 per page) over the
+   * paginated total. (JupyterHub's _pagination.total counts *active* users for state=ready, since
+   * it filters ready after the query; so the items are counted, not the total.)
+   */
+  async countReady(): Promise<number> {
+    let ready = 0;
+    for (let offset = 0, page = 0; page < 50; page++, offset += 200) {
+      const { items, total } = await this.page(`users?state=ready&limit=200&offset=${offset}`);
+      ready += items.filter((u) => u.servers?.['']?.ready === true).length;
+      if (offset + 200 >= total) break;
+    }
+    return ready;
+  }
+  /** Users with an active (starting, running or stopping) server: the pagination total. */
+  async countActive(): Promise<number> {
+    return (await this.page('users?state=active&limit=1')).total;
+  }
+  private async page(p: string): Promise<{ items: { servers?: Record<string, { ready?: boolean }> }[]; total: number }> {
+    const r = await this.call('GET', p, undefined, 30_000, { Accept: 'application/jupyterhub-pagination+json' });
     const text = await r.text();
-    const total = r.status === 200 ? (JSON.parse(text) as { _pagination?: { total?: number } })._pagination?.total : undefined;
-    if (typeof total !== 'number') throw new Error(`GET /hub/api/users?state=${state} gave no _pagination.total (${r.status}): ${text.slice(0, 200)}`);
-    return total;
+    const body = r.status === 200 ? (JSON.parse(text) as { items?: []; _pagination?: { total?: number } }) : null;
+    if (!body || !Array.isArray(body.items) || typeof body._pagination?.total !== 'number') {
+      throw new Error(`GET /hub/api/${p} gave no paginated list (${r.status}): ${text.slice(0, 200)}`);
+    }
+    return { items: body.items, total: body._pagination.total };
   }
 }
 
@@ -175,7 +196,7 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
       const r = await api.call('POST', `users/${encodeURIComponent(user)}/server`, undefined, o.spawnTimeoutMs);
       const text = await r.text();
       inc(postStatuses, String(r.status));
-      if (r.status === 202) await awaitReadyEvent(hub, user, Math.max(1_000, o.spawnTimeoutMs - (performance.now() - sent)));
+      if (r.status === 202) await awaitReadyEvent(hub, user, Math.round(Math.max(1_000, o.spawnTimeoutMs - (performance.now() - sent))));
       else if (r.status !== 201) throw new Error(`POST answered ${r.status}: ${text.slice(0, 200)}`);
       const now = performance.now();
       readyAt.set(user, now - sent);
@@ -189,9 +210,9 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
     o.log(`${hub.label}: ${e.message}`);
     return null;
   });
-  // Poll the user list every 500 ms until the hub lists every server as ready (or all spawns ended).
+  // Poll the user list every 2 s until the hub lists every server as ready (or all spawns ended).
   let spawnsDone = false;
-  const listed = pollUntil(async () => spawnsDone || (await api.count('ready')) >= n, o.spawnTimeoutMs + 5_000, 500, pollErrors);
+  const listed = pollUntil(async () => spawnsDone || (await api.countReady()) >= n, o.spawnTimeoutMs + 5_000, 2_000, pollErrors);
   let lastLog = 0;
   const progress = setInterval(() => {
     const s = Math.round((performance.now() - t0) / 1000);
@@ -255,7 +276,7 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
   });
   await deletes;
   const allGoneMs = await gone;
-  const stoppedAt = await pollUntil(async () => (await api.count('active')) === 0, o.stopTimeoutMs, 250, stopFailures);
+  const stoppedAt = await pollUntil(async () => (await api.countActive()) === 0, o.stopTimeoutMs, 250, stopFailures);
   const tStopEnd = performance.now();
   const cpu3 = processTree(hub.pid);
   sampler.stop();
@@ -264,8 +285,8 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
     users: n,
     createUsersMs,
     spawn: {
-      from: t0,
-      to: tSpawnEnd,
+      from: epoch(t0),
+      to: epoch(tSpawnEnd),
       postStatuses,
       readyMs: [...readyAt.values()],
       runningToReadyMs,
@@ -278,8 +299,8 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
       cpu: cpuDelta(cpu0, cpu1, (tSpawnEnd - t0) / 1000, hub.pid),
     },
     stop: {
-      from: s0,
-      to: tStopEnd,
+      from: epoch(s0),
+      to: epoch(tStopEnd),
       deleteStatuses,
       failures: stopFailures,
       allGoneMs,

@@ -1,7 +1,8 @@
 // The processes the proxy benchmark compares: the backend itself (direct), configurable-http-proxy
 // 5.x from npm, and `nbhub proxy` — each started as its own process on 127.0.0.1, with routes
 // installed through the CHP REST API both proxies speak.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import type { ManagedProcess, ProcessRegistry } from '../lib/processes.ts';
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TSX = ['--import', 'tsx'];
 
-export type PeerName = 'direct' | 'chp' | 'nbhub';
+export type PeerName = 'direct' | 'chp' | 'nbhub' | 'nginx';
 
 export interface Peer {
   name: PeerName;
@@ -51,6 +52,65 @@ async function waitForPort(port: number, proc: ManagedProcess, limitMs = 30_000)
     if (Date.now() > deadline) throw new Error(`${proc.name} did not listen on ${port} within ${limitMs / 1000} s; log: ${proc.logFile}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+const NGINX = '/usr/sbin/nginx';
+
+/** nginx's version when Debian's nginx is installed (the optional reference column), else null. */
+export function nginxVersion(): string | null {
+  if (!existsSync(NGINX)) return null;
+  const r = spawnSync(NGINX, ['-v'], { encoding: 'utf8', timeout: 5_000 });
+  return `${r.stderr ?? ''}${r.stdout ?? ''}`.trim().replace(/^nginx version: nginx\//, '') || 'installed';
+}
+
+/**
+ * nginx as a reference for what a proxy written in C reaches on this machine: one process
+ * (like both proxies), keep-alive to the backend, websocket upgrades passed, no access log.
+ * It has one location for everything, so it does no per-route work.
+ */
+export async function startNginx(procs: ProcessRegistry, workDir: string, backendOrigin: string): Promise<Peer> {
+  const port = await freePort();
+  const dir = path.join(workDir, 'nginx');
+  const conf = path.join(workDir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+master_process off;
+daemon off;
+pid ${dir}.pid;
+error_log ${path.join(workDir, 'nginx.log')} warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  upstream backend { server ${backendOrigin.replace(/^http:\/\//, '')}; keepalive 256; }
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_buffering off;
+      proxy_set_header Host $host;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+    }
+  }
+}
+`,
+  );
+  const p = procs.start({
+    name: 'nginx',
+    command: NGINX,
+    args: ['-c', conf, '-p', workDir, '-e', path.join(workDir, 'nginx.log')],
+    env: { PATH: process.env.PATH },
+    cwd: workDir,
+    logFile: path.join(workDir, 'nginx.stdout.log'),
+  });
+  await waitForPort(port, p);
+  return { name: 'nginx', origin: `http://127.0.0.1:${port}`, apiUrl: null, process: p };
 }
 
 export function chpVersion(): string {

@@ -9,6 +9,8 @@ export interface Cell {
   direct: LoadResult;
   chp: LoadResult;
   nbhub: LoadResult;
+  /** The nginx reference (when installed). */
+  nginx: LoadResult | null;
 }
 
 export interface Report {
@@ -18,12 +20,13 @@ export interface Report {
   manyRoutes: number;
   node: string;
   chpVersion: string;
+  nginxVersion: string | null;
   cpus: number;
   commit: string;
   cells: Cell[];
   paced: Cell;
   download: Cell;
-  ws: { direct: WsResult; chp: WsResult; nbhub: WsResult };
+  ws: { direct: WsResult; chp: WsResult; nbhub: WsResult; nginx: WsResult | null };
   routeAdd: { chp: RouteAddResult; nbhub: RouteAddResult };
   installS: { chp: number; nbhub: number };
 }
@@ -35,10 +38,22 @@ const us = (x: number | undefined) => (x === undefined ? 'n/a' : `${num(x)} µs`
 
 export function renderReport(r: Report): string {
   const small = r.cells.filter((c) => c !== r.download && c !== r.paced);
+  const ref = r.nginxVersion !== null;
+  /** The reference columns: nginx's figure and nginx ÷ CHP, when nginx ran. */
+  const refCols = (value: number | undefined, chp: number, show: (x: number) => string): string[] =>
+    !ref ? [] : value === undefined ? ['n/a', 'n/a'] : [show(value), ratio(value, chp)];
   const throughput = mdTable(
-    ['scenario', 'direct', 'CHP', 'nbhub', 'nbhub ÷ CHP', 'nbhub ÷ direct'],
+    ['scenario', 'direct', 'CHP', 'nbhub', 'nbhub ÷ CHP', 'nbhub ÷ direct', ...(ref ? ['nginx (reference)', 'nginx ÷ CHP'] : [])],
     [
-      ...small.map((c) => [c.label + ' (req/s)', num(c.direct.rps), num(c.chp.rps), num(c.nbhub.rps), ratio(c.nbhub.rps, c.chp.rps), pct(c.nbhub.rps, c.direct.rps)]),
+      ...small.map((c) => [
+        c.label + ' (req/s)',
+        num(c.direct.rps),
+        num(c.chp.rps),
+        num(c.nbhub.rps),
+        ratio(c.nbhub.rps, c.chp.rps),
+        pct(c.nbhub.rps, c.direct.rps),
+        ...refCols(c.nginx?.rps, c.chp.rps, num),
+      ]),
       [
         r.download.label,
         mbps(r.download.direct.bytesPerS),
@@ -46,6 +61,7 @@ export function renderReport(r: Report): string {
         mbps(r.download.nbhub.bytesPerS),
         ratio(r.download.nbhub.bytesPerS, r.download.chp.bytesPerS),
         pct(r.download.nbhub.bytesPerS, r.download.direct.bytesPerS),
+        ...refCols(r.download.nginx?.bytesPerS, r.download.chp.bytesPerS, mbps),
       ],
       [
         'websocket echo, 10 connections, 64-byte messages (msg/s)',
@@ -54,6 +70,7 @@ export function renderReport(r: Report): string {
         num(r.ws.nbhub.messagesPerS),
         ratio(r.ws.nbhub.messagesPerS, r.ws.chp.messagesPerS),
         pct(r.ws.nbhub.messagesPerS, r.ws.direct.messagesPerS),
+        ...refCols(r.ws.nginx?.messagesPerS, r.ws.chp.messagesPerS, num),
       ],
     ],
   );
@@ -67,13 +84,14 @@ export function renderReport(r: Report): string {
   ]);
   const latency = mdTable(['scenario', 'direct p50 / p99', 'CHP p50 / p99', 'nbhub p50 / p99', 'CHP added p99', 'nbhub added p99'], latencyRows);
   const cpu = mdTable(
-    ['scenario', 'backend (direct run)', 'CHP process', 'nbhub process', 'CHP ÷ nbhub'],
+    ['scenario', 'backend (direct run)', 'CHP process', 'nbhub process', 'CHP ÷ nbhub', ...(ref ? ['nginx process (reference)'] : [])],
     small.map((c) => [
       c.label,
       us(c.direct.cpuUsPerRequest),
       us(c.chp.cpuUsPerRequest),
       us(c.nbhub.cpuUsPerRequest),
       ratio(c.chp.cpuUsPerRequest, c.nbhub.cpuUsPerRequest),
+      ...(ref ? [us(c.nginx?.cpuUsPerRequest)] : []),
     ]),
   );
   const routes = mdTable(
@@ -106,7 +124,11 @@ export function renderReport(r: Report): string {
       `Machine: ${r.cpus} CPUs, Node ${r.node}; configurable-http-proxy ${r.chpVersion} (npm); nbhub ${r.commit} plus working tree. ` +
       `Load: \`wrk -t1\` on 127.0.0.1 against a tiny Node backend (12-byte answers); the backend, each proxy and wrk share the machine. ` +
       `Each cell ran direct → CHP → nbhub in rotation ${r.repeat}× for ${r.durationS} s and shows the median run. ` +
-      `Both proxies log at warn; all routes point at the one backend; requests spread over the routes at random.`,
+      `Both proxies log at warn; all routes point at the one backend; requests spread over the routes at random.` +
+      (ref
+        ? ` Reference: nginx ${r.nginxVersion} (Debian), one process, keep-alive to the backend, one location for all paths (no route table): ` +
+          `what a proxy written in C gets from the same two cores, which wrk and the backend share.`
+        : ''),
     '',
     '## Throughput',
     '',

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ProcessRegistry } from '../lib/processes.ts';
 import { routeAddLatency, websocketEcho, type RouteAddResult, type WsResult } from './extras.ts';
-import { chpVersion, closeApiAgent, installRoutes, REPO, startBackend, startProxyPeer, type Peer, type PeerName } from './peers.ts';
+import { chpVersion, closeApiAgent, installRoutes, nginxVersion, REPO, startBackend, startNginx, startProxyPeer, type Peer, type PeerName } from './peers.ts';
 import { renderReport, type Cell, type Report } from './report.ts';
 import { runLoad, type LoadResult } from './wrk.ts';
 
@@ -82,13 +82,16 @@ async function main(): Promise<void> {
     const direct = await startBackend(procs, workDir);
     const chp = await startProxyPeer('chp', procs, workDir);
     const nbhub = await startProxyPeer('nbhub', procs, workDir);
-    const peers: Peer[] = [direct, chp, nbhub];
+    const nginxAt = nginxVersion();
+    const nginx = nginxAt === null ? null : await startNginx(procs, workDir, direct.origin);
+    if (nginx === null) log('nginx is not installed (apt-get install nginx-light): no reference column');
+    const peers: Peer[] = nginx === null ? [direct, chp, nbhub] : [direct, chp, nbhub, nginx];
     const proxies = [chp, nbhub];
     for (const p of proxies) await installRoutes(p.apiUrl!, direct.origin, 0, 10);
 
     const cells: Cell[] = [];
     const loadCell = async (label: string, options: { connections: number; routes: number; suffix?: string; delayMs?: number }) => {
-      const runs: Record<PeerName, LoadResult[]> = { direct: [], chp: [], nbhub: [] };
+      const runs: Record<PeerName, LoadResult[]> = { direct: [], chp: [], nbhub: [], nginx: [] };
       for (let r = 0; r < repeat; r++) {
         for (const peer of peers) {
           const cpuBefore = cpuSeconds(peer.process.pid);
@@ -103,8 +106,9 @@ async function main(): Promise<void> {
         direct: medianBy(runs.direct, (x) => x.rps),
         chp: medianBy(runs.chp, (x) => x.rps),
         nbhub: medianBy(runs.nbhub, (x) => x.rps),
+        nginx: runs.nginx.length > 0 ? medianBy(runs.nginx, (x) => x.rps) : null,
       };
-      log(`${label}: direct ${Math.round(cell.direct.rps)}/s, CHP ${Math.round(cell.chp.rps)}/s, nbhub ${Math.round(cell.nbhub.rps)}/s`);
+      log(`${label}: direct ${Math.round(cell.direct.rps)}/s, CHP ${Math.round(cell.chp.rps)}/s, nbhub ${Math.round(cell.nbhub.rps)}/s` + (cell.nginx ? `, nginx ${Math.round(cell.nginx.rps)}/s` : ''));
       cells.push(cell);
       return cell;
     };
@@ -115,12 +119,13 @@ async function main(): Promise<void> {
     const paced = await loadCell('small, 10 routes, 50 connections, paced', { connections: 50, routes: 10, delayMs: 10 });
     const download = await loadCell('10 MB download, 4 connections', { connections: 4, routes: 1, suffix: '/big' });
 
-    const ws: Record<PeerName, WsResult[]> = { direct: [], chp: [], nbhub: [] };
+    const ws: Record<PeerName, WsResult[]> = { direct: [], chp: [], nbhub: [], nginx: [] };
     for (let r = 0; r < repeat; r++) for (const peer of peers) ws[peer.name].push(await websocketEcho(peer.origin, 10, durationS));
     const wsCell = {
       direct: medianBy(ws.direct, (x) => x.messagesPerS),
       chp: medianBy(ws.chp, (x) => x.messagesPerS),
       nbhub: medianBy(ws.nbhub, (x) => x.messagesPerS),
+      nginx: ws.nginx.length > 0 ? medianBy(ws.nginx, (x) => x.messagesPerS) : null,
     };
     log(`websocket echo: direct ${Math.round(wsCell.direct.messagesPerS)}/s, CHP ${Math.round(wsCell.chp.messagesPerS)}/s, nbhub ${Math.round(wsCell.nbhub.messagesPerS)}/s`);
 
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
       manyRoutes,
       node: process.version,
       chpVersion: chpVersion(),
+      nginxVersion: nginxAt,
       cpus: os.cpus().length,
       commit: gitCommit(),
       cells,
