@@ -43,8 +43,12 @@ export interface StormResult {
     runningToReadyMs: number[];
     failures: string[];
     /** from the first POST */
+    /** null unless every pod got Running / every spawn got ready */
     allRunningMs: number | null;
     allReadyMs: number | null;
+    /** when the last pod that got Running did, and how many did; the same for ready */
+    lastRunning: { ms: number; count: number } | null;
+    lastReady: { ms: number; count: number } | null;
     allListedReadyMs: number | null;
     /** how many users answered 200 on /user/<u>/api through the hub's proxy, of how many tried */
     proxied: { ok: number; tried: number; other: string[] };
@@ -173,7 +177,7 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
   sampler.start();
 
   // Users: one bulk POST (as an admin script would).
-  let t = performance.now();
+  const t = performance.now();
   const cr = await api.call('POST', 'users', { usernames: o.users }, 120_000);
   const crText = await cr.text();
   if (cr.status !== 201) throw new Error(`POST /hub/api/users answered ${cr.status}: ${crText.slice(0, 300)}`);
@@ -232,6 +236,7 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
   const allListedReadyMs = listedAt !== null && readyAt.size === n ? listedAt - t0 : null;
   o.log(`${hub.label}: spawns done: ${readyAt.size}/${n} ready, ${failures.length} failed; all Running at ${allRunningMs?.toFixed(0) ?? 'never'} ms`);
 
+  const ranAt = [...pods.pods.values()].flatMap((p) => (p.runningAt !== null && p.runningAt >= t0 ? [p.runningAt] : []));
   const runningToReadyMs: number[] = [];
   const podsPerNode: Record<string, number> = {};
   const byUser = new Map([...pods.pods.values()].filter((p) => p.goneAt === null).map((p) => [p.user, p]));
@@ -293,6 +298,8 @@ export async function spawnStorm(hub: K8sHub, pods: PodTimes, o: StormOptions): 
       failures: [...failures, ...pollErrors.map((e) => `poll: ${e}`)],
       allRunningMs,
       allReadyMs: readyAt.size === n ? Math.max(...readyAtAbs.values()) - t0 : null,
+      lastRunning: ranAt.length ? { ms: Math.max(...ranAt) - t0, count: ranAt.length } : null,
+      lastReady: readyAtAbs.size ? { ms: Math.max(...readyAtAbs.values()) - t0, count: readyAtAbs.size } : null,
       allListedReadyMs,
       proxied,
       podsPerNode,

@@ -38,6 +38,12 @@ export interface StartTestClusterOptions {
   detach?: boolean;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /**
+   * Client rate limit of kube-controller-manager and kube-scheduler towards the apiserver
+   * (--kube-api-qps, with --kube-api-burst twice that); default: their own defaults (KCM 20,
+   * scheduler 50). Raise it for load tests, where binding hundreds of PVCs at 20 QPS dominates.
+   */
+  controlPlaneQps?: number;
 }
 
 export interface TestCluster {
@@ -197,15 +203,17 @@ export async function startTestCluster(opts: StartTestClusterOptions = {}): Prom
     for (const name of nodeNames) await mustCreate(api, '/api/v1/nodes', nodeObject(name));
 
     const kc = `--kubeconfig=${kubeconfigPath}`;
+    const qps = opts.controlPlaneQps;
+    const qpsFlags = qps ? [`--kube-api-qps=${qps}`, `--kube-api-burst=${2 * qps}`] : [];
     startProc('kube-controller-manager', [
       kc, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
       '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false',
       `--service-account-private-key-file=${join(runDir, 'sa.key')}`, `--root-ca-file=${caFile}`,
-      '--use-service-account-credentials=false', '--enable-hostpath-provisioner=true', '--v=1',
+      '--use-service-account-credentials=false', '--enable-hostpath-provisioner=true', '--v=1', ...qpsFlags,
     ]);
     startProc('kube-scheduler', [
       kc, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`,
-      '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false', '--v=1',
+      '--bind-address=127.0.0.1', '--secure-port=0', '--leader-elect=false', '--v=1', ...qpsFlags,
     ]);
     startProc('kwok', [
       kc, `--config=${STAGES}`, '--manage-all-nodes=true', `--cidr=${podCidr}`, '--node-ip=127.0.0.1',
