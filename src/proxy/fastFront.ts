@@ -307,7 +307,6 @@ class FastConnection implements UpstreamUser {
     this.lastActive = Date.now();
     const conn = this.conn;
     this.conn = null;
-    conn?.release(true);
     const socket = this.socket;
     if (head !== null) {
       this.respondWith(head);
@@ -324,6 +323,8 @@ class FastConnection implements UpstreamUser {
     } else if (this.chunked) {
       socket.write(LAST_CHUNK, 'latin1');
     }
+    // the client's answer first, then the bookkeeping
+    conn?.release(true);
     if (this.countsAsActivity) this.front.ctx.activity.record(this.routePath);
     this.endExchange();
   }
