@@ -56,7 +56,7 @@ export class LocalProcessSpawner implements Spawner {
 
   constructor(options: LocalProcessSpawnerOptions) {
     this.o = resolveLocalOptions(options);
-    this.log = this.o.logger.child({ component: 'spawner', kind: 'local' });
+    this.log = this.o.logger.child({ kind: 'local' });
     this.ports = new PortAllocator({ host: this.o.ip, now: this.o.now });
     this.accounts = this.o.isolate ? new UnixAccounts({ prefix: this.o.accountPrefix, shell: this.o.shell, logger: this.log }) : null;
     if (!this.o.isolate) this.log.warn(`user servers are not isolated: all servers run as ${this.o.hubUser.name}`);

@@ -46,7 +46,7 @@ export class KubernetesSpawner implements Spawner {
 
   constructor(private readonly o: KubernetesSpawnerOptions) {
     const s = o.settings;
-    this.log = o.logger.child({ component: 'spawner', kind: 'kubernetes' });
+    this.log = o.logger.child({ kind: 'kubernetes' });
     this.core = o.kubeConfig.makeApiClient(CoreV1Api);
     this.ctx = {
       namespace: o.namespace,
