@@ -25,6 +25,8 @@ export function describeApiError(e: unknown): string {
     }
     return `HTTP ${e.code}${message ? `: ${message}` : ''}`;
   }
+  const name = (e as { name?: unknown } | null)?.name;
+  if (name === 'AbortError' || name === 'TimeoutError') return 'the Kubernetes API did not answer in time';
   const status = apiStatus(e);
   const text = e instanceof Error ? e.message : String(e);
   return status !== null ? `HTTP ${status}: ${text}` : text;

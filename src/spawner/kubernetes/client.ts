@@ -1,6 +1,9 @@
 // Where the spawner's API credentials and namespace come from.
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, createConfiguration, KubeConfig, ServerConfiguration, type RequestContext, type ResponseContext } from '@kubernetes/client-node';
+
+/** Default deadline of one API request (not of watches, which stream). */
+export const API_TIMEOUT_MS = 30_000;
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -29,4 +32,28 @@ export function resolveNamespace(configured: string | null, kc: KubeConfig, env:
     }
   }
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+/**
+ * The core API client with a deadline on every request: client-node sets none, so an API server
+ * (or a proxy in front of it) that accepts a request and never answers would hang a spawn or a
+ * stop for good. A request past the deadline fails with an AbortError.
+ */
+export function makeCoreApi(kc: KubeConfig, timeoutMs = API_TIMEOUT_MS): CoreV1Api {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const config = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kc },
+    promiseMiddleware: [
+      {
+        pre: async (ctx: RequestContext) => {
+          ctx.setSignal(AbortSignal.timeout(timeoutMs));
+          return ctx;
+        },
+        post: async (res: ResponseContext) => res,
+      },
+    ],
+  });
+  return new CoreV1Api(config);
 }

@@ -1,11 +1,12 @@
 // One shared informer (list + watch) over the hub's user pods and over the pod events of their
 // namespace. Every poll, progress report and exit watch reads this cache: the API cost is one
 // list and one watch per resource for the whole hub, not one call per user.
-import { CoreV1Api, ListWatch, Watch, type CoreV1Event, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { ListWatch, Watch, type CoreV1Event, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { setTimeout as sleepMs } from 'node:timers/promises';
 import { eventTime } from './podStatus.ts';
 import { describeApiError } from './apiErrors.ts';
+import { makeCoreApi } from './client.ts';
 
 export interface PodWatchOptions {
   kubeConfig: KubeConfig;
@@ -15,6 +16,8 @@ export interface PodWatchOptions {
   logger: Logger;
   /** Waits between reconnection attempts (injected so tests need no real back-off). */
   sleep?: (ms: number) => Promise<void>;
+  /** Deadline of the list requests (client.ts API_TIMEOUT_MS by default); watches stream on. */
+  apiTimeoutMs?: number;
 }
 
 export class PodWatchError extends Error {
@@ -41,7 +44,7 @@ export class PodWatch {
   constructor(private readonly o: PodWatchOptions) {
     this.log = o.logger;
     this.sleep = o.sleep ?? ((ms) => sleepMs(ms));
-    const core = o.kubeConfig.makeApiClient(CoreV1Api);
+    const core = makeCoreApi(o.kubeConfig, o.apiTimeoutMs);
     const watch = new Watch(o.kubeConfig);
     const ns = encodeURIComponent(o.namespace);
     this.pods = new ListWatch<V1Pod>(

@@ -3,10 +3,11 @@
 // API cost: start = create PVC (dynamic storage; 409 when it exists) + create pod; stop = one
 // delete. Everything else (waiting for the pod, progress from its events, poll, waitForExit)
 // reads the one shared informer of podWatch.ts. A failed start reads the pod's log once.
-import { CoreV1Api, type CoreV1Event, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api, CoreV1Event, KubeConfig, V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { SpawnFailedError, SpawnerClosedError, type PollResult, type Spawner, type SpawnSpec, type StartContext, type StartResult } from '../types.ts';
 import { apiStatus, describeApiError } from './apiErrors.ts';
+import { makeCoreApi } from './client.ts';
 import { selectorString, serverSelector, USERNAME_KEY, COMPONENT_STORAGE, labelValue } from './names.ts';
 import { makePod, makePvc, NOTEBOOK_CONTAINER, NOTEBOOK_PORT } from './objects.ts';
 import { buildPodSpec, buildPvcSpec, PodSpecError, serverNames, type PodContext } from './podSpec.ts';
@@ -25,6 +26,8 @@ export interface KubernetesSpawnerOptions {
   sleep?: (ms: number) => Promise<void>;
   /** How long stop() waits beyond the grace period for the pod to be gone. Default 30 s. */
   stopTimeoutMs?: number;
+  /** Deadline of one API request (client.ts API_TIMEOUT_MS by default). */
+  apiTimeoutMs?: number;
 }
 
 type Exited = PollResult & { running: false };
@@ -47,7 +50,7 @@ export class KubernetesSpawner implements Spawner {
   constructor(private readonly o: KubernetesSpawnerOptions) {
     const s = o.settings;
     this.log = o.logger.child({ kind: 'kubernetes' });
-    this.core = o.kubeConfig.makeApiClient(CoreV1Api);
+    this.core = makeCoreApi(o.kubeConfig, o.apiTimeoutMs);
     this.ctx = {
       namespace: o.namespace,
       appLabel: s.appLabel,
@@ -62,6 +65,7 @@ export class KubernetesSpawner implements Spawner {
       labelSelector: selectorString(serverSelector(this.ctx)),
       logger: this.log,
       sleep: o.sleep,
+      apiTimeoutMs: o.apiTimeoutMs,
     });
   }
 
