@@ -132,7 +132,9 @@ export interface ProxyUnderTest {
 
 export async function startProxy(options: Partial<ProxyOptions> = {}): Promise<ProxyUnderTest> {
   const routes = (options.routes as MemoryRouteStore | undefined) ?? new MemoryRouteStore();
-  const proxy = createProxy({ logger: quietLogger, ...options, routes });
+  // NBHUB_PROXY_FAST_PATH=0 runs a suite through node's HTTP server only (server.nodePath.test.ts)
+  const fastPath = options.fastPath ?? process.env.NBHUB_PROXY_FAST_PATH !== '0';
+  const proxy = createProxy({ logger: quietLogger, ...options, fastPath, routes });
   await proxy.ready;
   const server = http.createServer();
   proxy.attach(server);
