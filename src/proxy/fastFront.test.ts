@@ -125,6 +125,22 @@ describe('proxy fast path', () => {
     c.close();
   });
 
+  it('a head split over several writes is put together; an oversized one gets node\'s 431', async () => {
+    const c = new RawClient(p.port);
+    c.send('GET /spl');
+    await new Promise((r) => setTimeout(r, 20));
+    c.send('it HTTP/1.1\r\nHo');
+    await new Promise((r) => setTimeout(r, 20));
+    c.send('st: h\r\n\r\n');
+    await c.until((d) => d.includes('"url":"/split"'), 'the answer to the split head');
+    assert.equal(p.proxy.fastConnectionCount(), 1);
+    c.close();
+    const big = new RawClient(p.port);
+    big.send(`GET /big HTTP/1.1\r\nHost: h\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+    await big.until((d) => d.startsWith('HTTP/1.1 431'), "node's 431 answer");
+    big.close();
+  });
+
   it('hands a request with a body to node on the same connection, which then keeps it', async () => {
     const c = new RawClient(p.port);
     c.send('GET /before HTTP/1.1\r\nHost: h\r\n\r\n');
