@@ -8,6 +8,9 @@ what only the chart can know or should not be in the config file. chart/README.m
   - proxy.https type manual becomes type secret naming the TLS Secret the chart creates;
   - singleuser.imagePullSecret (create) becomes an entry of singleuser.imagePullSecrets;
   - spawner.kubernetes.releaseName is the release's name (user pods' `release` label);
+  - spawner.kubernetes.schedulerName (when null) names the user scheduler with
+    scheduling.userScheduler.enabled, and spawner.kubernetes.priorityClassName (when null) the
+    user pods' PriorityClass with scheduling.podPriority.enabled;
   - singleuser.schedulerStrategy becomes pod affinity in singleuser.extraPodConfig;
   - Helm's `global` is dropped.
 */ -}}
@@ -20,6 +23,11 @@ what only the chart can know or should not be in the config file. chart/README.m
 {{- if ne $kind "kubernetes" }}{{ fail (printf "spawner.kind: the Helm chart runs user servers as pods (kubernetes), not %s" $kind) }}{{ end -}}
 {{- $_ := set $c.spawner "kind" "kubernetes" -}}
 {{- $_ := set $c.spawner "kubernetes" (merge (dict "releaseName" .Release.Name) ($c.spawner.kubernetes | default dict)) -}}
+
+{{- /* User pods use the chart's scheduler and priority class (scheduling/). */ -}}
+{{- $k := $c.spawner.kubernetes -}}
+{{- if and .Values.scheduling.userScheduler.enabled (not $k.schedulerName) }}{{ $_ := set $k "schedulerName" (include "nbhub.userSchedulerName" .) }}{{ end -}}
+{{- if and .Values.scheduling.podPriority.enabled (not $k.priorityClassName) }}{{ $_ := set $k "priorityClassName" (include "nbhub.defaultPriorityName" .) }}{{ end -}}
 
 {{- /* Where the hub and the proxy's route API are. */ -}}
 {{- $port := include "nbhub.hubPort" . -}}

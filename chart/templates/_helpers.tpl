@@ -191,9 +191,9 @@ component: singleuser-server
 {{- if or $s.networkPolicy.egressAllowRules.cloudMetadataServer $s.cloudMetadata.enabled (not $s.cloudMetadata.blockWithIptables) }}true{{ end -}}
 {{- end }}
 
-{{- /* A Kubernetes quantity from a size written as a string (1Gi) or a number of bytes. */ -}}
+{{- /* A Kubernetes quantity from a size written as a string (1Gi; nbhub's 1K is Kubernetes' 1k) or a number of bytes. */ -}}
 {{- define "nbhub.quantity" -}}
-{{- kindIs "string" . | ternary . (int64 . | toString) -}}
+{{- kindIs "string" . | ternary (regexReplaceAll "K$" (toString .) "k") (int64 . | toString) -}}
 {{- end }}
 
 {{- /* `resources:` with the non-empty parts of a resources section ({requests, limits}), or nothing. */ -}}

@@ -123,7 +123,7 @@ export class Rendered {
     return o;
   }
 
-  /** The pod spec of a Deployment, DaemonSet or Job. */
+  /** The pod spec of a Deployment, DaemonSet, StatefulSet or Job. */
   podSpec(kind: string, name: string): PodSpec {
     return (this.get(kind, name) as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
   }
@@ -176,6 +176,7 @@ export interface Container {
   env?: EnvVar[];
   ports?: { name: string; containerPort: number }[];
   volumeMounts?: { name: string; mountPath: string }[];
+  resources?: Record<string, unknown>;
 }
 
 export interface PodSpec {
@@ -186,6 +187,10 @@ export interface PodSpec {
   volumes?: ({ name: string } & Record<string, unknown>)[];
   imagePullSecrets?: { name: string }[];
   affinity?: Record<string, unknown>;
+  schedulerName?: string;
+  priorityClassName?: string;
+  nodeSelector?: Record<string, string>;
+  tolerations?: Record<string, unknown>[];
 }
 
 /** The hub's config as nbhub loads it in the pod: the Secret hub-config's file plus the container's environment. */

@@ -49,16 +49,22 @@ function ignoreFilter(dockerignore: string): (path: string) => boolean {
   return (path) => !suffixes.some((s) => path.endsWith(s)) && !names.includes(basename(path));
 }
 
+/** The first 200 answer from `url` (the proxy may listen before the hub's route is in). */
 async function waitForHttp(url: string, child: ChildProcess, what: string): Promise<Response> {
   const deadline = Date.now() + 60_000;
+  let last = 'no answer';
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     try {
-      return await fetch(url);
-    } catch {
-      if (Date.now() > deadline) throw new Error(`${what} did not answer ${url} within 60 s`);
-      await new Promise((r) => setTimeout(r, 200));
+      const res = await fetch(url);
+      if (res.status === 200) return res;
+      last = `HTTP ${res.status}`;
+      await res.arrayBuffer();
+    } catch (e) {
+      last = (e as Error).message;
     }
+    if (Date.now() > deadline) throw new Error(`${what} did not answer ${url} with 200 within 60 s (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

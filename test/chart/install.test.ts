@@ -3,9 +3,13 @@
 // pods Succeeded, so the pre-pull hook completes), which is enough to check what Helm created
 // and what an upgrade keeps: the generated Secret values and the hub's SQLite volume.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/index.ts';
 import { startTestCluster, type TestCluster } from '../support/k8sCluster.ts';
 import { CHART, helm, helmBinary, valuesArgs, type HelmResult } from './helm.ts';
@@ -19,6 +23,8 @@ let core: k8s.CoreV1Api;
 let apps: k8s.AppsV1Api;
 let rbac: k8s.RbacAuthorizationV1Api;
 let net: k8s.NetworkingV1Api;
+let sched: k8s.SchedulingV1Api;
+let coord: k8s.CoordinationV1Api;
 
 before(async () => {
   await helmBinary(); // builds helm on a fresh machine
@@ -29,6 +35,8 @@ before(async () => {
   apps = kc.makeApiClient(k8s.AppsV1Api);
   rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   net = kc.makeApiClient(k8s.NetworkingV1Api);
+  sched = kc.makeApiClient(k8s.SchedulingV1Api);
+  coord = kc.makeApiClient(k8s.CoordinationV1Api);
 }, { timeout: 75 * 60_000 });
 
 after(async () => {
@@ -87,11 +95,14 @@ async function pvcState(): Promise<{ uid?: string; phase?: string }> {
   return { uid: pvc.metadata?.uid, phase: pvc.status?.phase };
 }
 
+/** The scheduling objects: the user scheduler (on by default), priority classes and one placeholder. */
+const SCHEDULING = { scheduling: { podPriority: { enabled: true }, userPlaceholder: { replicas: 1 } } };
+
 let installed: { secret: Record<string, string>; pvcUid: string; configChecksum: string };
 
 test('helm install: the release’s objects exist, its pods run, and the pre-pull hook ran and was removed', async () => {
   // No proxy.secretToken, no hub.cookieSecret: the chart generates them.
-  const install = await helmIn(['install', RELEASE, CHART, '--create-namespace', '--timeout', '5m'], [{ prePuller: { continuous: { enabled: true } } }]);
+  const install = await helmIn(['install', RELEASE, CHART, '--create-namespace', '--timeout', '5m'], [{ prePuller: { continuous: { enabled: true } }, ...SCHEDULING }]);
   if (process.env.NBHUB_SHOW_NOTES) console.log(install.stdout);
   assert.match(install.stdout, /NOTES:[\s\S]*get service proxy-public[\s\S]*are generated at the\s+first install and kept in the Secret[\s\S]*auth\.type is dummy/);
 
@@ -105,6 +116,14 @@ test('helm install: the release’s objects exist, its pods run, and the pre-pul
   const policies = (await net.listNamespacedNetworkPolicy({ namespace: NS })).items.map((p) => p.metadata?.name).sort();
   assert.deepEqual(policies, ['hub', 'proxy', 'singleuser']);
   assert.ok(await apps.readNamespacedDaemonSet({ name: 'continuous-image-puller', namespace: NS }));
+  // Scheduling: the user scheduler, its RBAC, the priority classes and the placeholders.
+  assert.ok(await apps.readNamespacedDeployment({ name: 'user-scheduler', namespace: NS }));
+  assert.ok(await core.readNamespacedConfigMap({ name: 'user-scheduler', namespace: NS }));
+  assert.ok(await rbac.readNamespacedRole({ name: 'user-scheduler', namespace: NS }));
+  for (const role of ['kube-scheduler', 'volume-scheduler']) assert.ok(await rbac.readClusterRoleBinding({ name: `${RELEASE}-user-scheduler-${role}` }));
+  const priorities = await Promise.all(['default-priority', 'user-placeholder-priority'].map((p) => sched.readPriorityClass({ name: `${RELEASE}-${p}` })));
+  assert.deepEqual(priorities.map((p) => p.value), [0, -10]);
+  assert.equal((await apps.readNamespacedStatefulSet({ name: 'user-placeholder', namespace: NS })).spec?.replicas, 1);
 
   // The hook's DaemonSet and awaiter Job ran (Helm waited for the Job to complete) and were deleted after.
   const daemonSets = (await apps.listNamespacedDaemonSet({ namespace: NS })).items.map((d) => d.metadata?.name);
@@ -119,12 +138,71 @@ test('helm install: the release’s objects exist, its pods run, and the pre-pul
   const config = await loadInstalledConfig();
   assert.equal(config.spawner.kind, 'kubernetes');
   assert.equal(config.proxy.secretToken, secret['proxy-token']);
+  assert.equal(config.spawner.kubernetes.schedulerName, `${RELEASE}-user-scheduler`);
+  assert.equal(config.spawner.kubernetes.priorityClassName, `${RELEASE}-default-priority`);
 
   await running('hub');
   await running('proxy');
   const pvc = await eventually('hub-db-dir Bound', async () => ((await pvcState()).phase === 'Bound' ? pvcState() : undefined), async () => JSON.stringify(await pvcState()));
   const hub = await apps.readNamespacedDeployment({ name: 'hub', namespace: NS });
   installed = { secret, pvcUid: pvc.uid!, configChecksum: hub.spec?.template.metadata?.annotations?.['checksum/config'] ?? '' };
+});
+
+test('the installed user scheduler, run as its ServiceAccount with its ConfigMap, takes the lead and binds the placeholder and a user pod', async () => {
+  assert.ok(installed, 'the install test ran first');
+  const schedulerName = `${RELEASE}-user-scheduler`;
+  // The placeholder waits for the user scheduler (the cluster's own scheduler leaves it alone).
+  const placeholder = await eventually('the placeholder pod exists', async () => (await podsOf('user-placeholder'))[0], async () => 'none');
+  assert.equal(placeholder.spec?.schedulerName, schedulerName);
+  assert.equal(placeholder.spec?.priority, -10);
+  assert.equal(placeholder.spec?.nodeName, undefined, 'bound before the user scheduler ran');
+
+  // kube-scheduler as the pod would run it: the ConfigMap's file, the ServiceAccount's identity.
+  const token = await core.createNamespacedServiceAccountToken({ name: 'user-scheduler', namespace: NS, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const dir = cluster!.runDir;
+  const kubeconfig = join(dir, 'user-scheduler.kubeconfig');
+  writeFileSync(kubeconfig, JSON.stringify({
+    apiVersion: 'v1', kind: 'Config',
+    clusters: [{ name: 'c', cluster: { server: cluster!.server, 'certificate-authority': cluster!.caFile } }],
+    users: [{ name: 'user-scheduler', user: { token: token.status?.token } }],
+    contexts: [{ name: 'c', context: { cluster: 'c', user: 'user-scheduler', namespace: NS } }],
+    'current-context': 'c',
+  }), { mode: 0o600 });
+  const cm = await core.readNamespacedConfigMap({ name: 'user-scheduler', namespace: NS });
+  const schedulerConfig = parse(cm.data?.['config.yaml'] ?? '') as Record<string, unknown>;
+  const configFile = join(dir, 'user-scheduler.yaml');
+  writeFileSync(configFile, JSON.stringify({ ...schedulerConfig, clientConnection: { kubeconfig } }));
+  const proc = spawn(join(cluster!.binDir, 'kube-scheduler'), [
+    `--config=${configFile}`, '--authentication-skip-lookup=true', `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`, '--secure-port=0', '--v=2',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  proc.stderr.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-20_000); });
+  try {
+    const lease = await eventually('the user scheduler holds its Lease', async () => {
+      const l = await coord.readNamespacedLease({ name: 'user-scheduler', namespace: NS });
+      return l.spec?.holderIdentity ? l : undefined;
+    }, async () => `kube-scheduler log: ${log.slice(-3000)}`, 30_000);
+    assert.ok(lease.spec?.holderIdentity);
+    const bound = async (name: string) => {
+      const p = await core.readNamespacedPod({ name, namespace: NS });
+      return p.spec?.nodeName ? p : undefined;
+    };
+    const node = cluster!.nodeNames[0];
+    const ph = await eventually('the placeholder is bound', () => bound(placeholder.metadata!.name!), async () => `kube-scheduler log: ${log.slice(-3000)}`, 30_000);
+    assert.equal(ph.spec?.nodeName, node);
+    // A pod like the hub's user pods: the hub config's scheduler and priority class.
+    await core.createNamespacedPod({ namespace: NS, body: {
+      metadata: { name: 'jupyter-alice' },
+      spec: { schedulerName, priorityClassName: `${RELEASE}-default-priority`, containers: [{ name: 'notebook', image: 'example.org/notebook' }] },
+    } });
+    const user = await eventually('the user pod is bound', () => bound('jupyter-alice'), async () => `kube-scheduler log: ${log.slice(-3000)}`, 30_000);
+    assert.equal(user.spec?.nodeName, node);
+    assert.equal(user.spec?.priority, 0);
+    assert.doesNotMatch(log, /is forbidden/, 'the ServiceAccount lacks a permission');
+  } finally {
+    proc.kill('SIGTERM');
+    await core.deleteNamespacedPod({ name: 'jupyter-alice', namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
+  }
 });
 
 test('helm upgrade with changed values keeps the generated cookie secret, proxy token and crypt key, and the hub’s PVC', async () => {

@@ -42,7 +42,17 @@ function allowsMetadata(rules: EgressRule[]): boolean {
 
 test('RBAC: the hub gets a namespaced Role with only what the spawner needs; nothing cluster-wide', async () => {
   const r = await render();
-  assert.equal(r.all('ClusterRole').length + r.all('ClusterRoleBinding').length, 0);
+  // The only cluster-wide objects: the user scheduler's bindings to the cluster scheduler's own roles.
+  assert.equal(r.all('ClusterRole').length, 0);
+  assert.deepEqual(
+    r.all('ClusterRoleBinding').map((b) => [b.metadata.name, (b as unknown as { subjects: { name: string }[] }).subjects.map((s) => s.name), (b as unknown as { roleRef: { name: string } }).roleRef.name]),
+    [
+      ['nbhub-test-user-scheduler-kube-scheduler', ['user-scheduler'], 'system:kube-scheduler'],
+      ['nbhub-test-user-scheduler-volume-scheduler', ['user-scheduler'], 'system:volume-scheduler'],
+    ],
+  );
+  const noScheduler = await render([{ scheduling: { userScheduler: { enabled: false } } }]);
+  assert.equal(noScheduler.all('ClusterRole').length + noScheduler.all('ClusterRoleBinding').length, 0);
   assert.deepEqual(rules(r.get('Role', 'hub')), [
     { apiGroups: [''], resources: ['pods', 'persistentvolumeclaims', 'secrets'], verbs: ['get', 'watch', 'list', 'create', 'delete'] },
     { apiGroups: [''], resources: ['events'], verbs: ['get', 'watch', 'list'] },

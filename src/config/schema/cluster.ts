@@ -29,17 +29,63 @@ export const RbacSchema = Section('Kubernetes RBAC objects.', {
   create: Key(Type.Boolean(), true, 'Create the roles and bindings; false: they exist already.'),
 });
 
+/** kube-scheduler of the user scheduler: the Kubernetes version the chart is tested with. */
+const USER_SCHEDULER_TAG = 'v1.36.3';
+
+/** z2jh's scoring: node affinity, pod affinity, then packing (NodeResourcesFit), then image locality. */
+const USER_SCHEDULER_PLUGINS = {
+  score: {
+    disabled: [
+      { name: 'NodeResourcesBalancedAllocation' },
+      { name: 'NodeAffinity' },
+      { name: 'InterPodAffinity' },
+      { name: 'NodeResourcesFit' },
+      { name: 'ImageLocality' },
+    ],
+    enabled: [
+      { name: 'NodeAffinity', weight: 14631 },
+      { name: 'InterPodAffinity', weight: 1331 },
+      { name: 'NodeResourcesFit', weight: 121 },
+      { name: 'ImageLocality', weight: 11 },
+    ],
+  },
+};
+
+const USER_SCHEDULER_PLUGIN_CONFIG = [
+  {
+    name: 'NodeResourcesFit',
+    args: { scoringStrategy: { type: 'MostAllocated', resources: [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }] } },
+  },
+];
+
 export const SchedulingSchema = Section('Where user pods are placed (Kubernetes).', {
   userScheduler: Section('A scheduler that packs user pods tightly so autoscalers can remove nodes.', {
-    enabled: Key(Type.Boolean(), true, 'Run it.'),
-    replicas: Key(Type.Integer({ minimum: 1 }), 2, 'Replicas of the scheduler.'),
+    enabled: Key(Type.Boolean(), true, 'Run it (the Deployment user-scheduler); user pods and placeholders use it.'),
+    replicas: Key(Type.Integer({ minimum: 1 }), 2, 'Replicas of the scheduler (one leads, the others wait).'),
+    image: imageSection('The kube-scheduler image.', { name: 'registry.k8s.io/kube-scheduler', tag: USER_SCHEDULER_TAG, pullPolicy: null }),
+    logLevel: Key(Type.Integer({ minimum: 0 }), 4, 'kube-scheduler verbosity (--v).'),
+    plugins: Key(FreeObject(), USER_SCHEDULER_PLUGINS, 'Plugins of the scheduler profile (KubeSchedulerConfiguration `plugins`).'),
+    pluginConfig: Key(FreeObjectList(), USER_SCHEDULER_PLUGIN_CONFIG, 'Plugin arguments of the profile (`pluginConfig`); the default scores nodes MostAllocated.'),
+    resources: resourcesKey('Kubernetes resources of the scheduler container.'),
+    nodeSelector: Key(Labels(), {}, 'Node labels the scheduler pods must run on.'),
+    tolerations: Key(FreeObjectList(), [], 'Extra Toleration objects of the scheduler pods (besides those of core pods).'),
+    pdb: Section('PodDisruptionBudget of the scheduler pods.', {
+      enabled: Key(Type.Boolean(), true, 'Create it.'),
+      maxUnavailable: Key(Nullable(Type.Integer({ minimum: 0 })), 1, 'Pods that may be down at once.'),
+      minAvailable: Key(Nullable(Type.Integer({ minimum: 0 })), null, 'Pods that must stay up (instead of maxUnavailable).'),
+    }),
   }),
   podPriority: Section('Pod priority classes.', {
     enabled: Key(Type.Boolean(), false, 'Give user pods a priority above placeholders.'),
+    globalDefault: Key(Type.Boolean(), false, 'Make the user pods’ priority class the cluster’s default.'),
+    defaultPriority: Key(Type.Integer(), 0, 'Priority of user pods (and of the user scheduler’s pods).'),
+    userPlaceholderPriority: Key(Type.Integer(), -10, 'Priority of placeholders: lower, so user pods evict them.'),
   }),
   userPlaceholder: Section('Placeholder pods keeping room for users who arrive.', {
     enabled: Key(Type.Boolean(), true, 'Run placeholders (only useful with podPriority).'),
     replicas: Key(Type.Integer({ minimum: 0 }), 0, 'Number of placeholders.'),
+    image: imageSection('The placeholders’ pause image.', { name: 'registry.k8s.io/pause', tag: '3.10', pullPolicy: null }),
+    resources: resourcesKey('Resources of each placeholder; empty: those of a user pod (singleuser.cpu, singleuser.memory).'),
   }),
   corePods: Section('Placement of the hub and proxy pods.', {
     tolerations: Key(FreeObjectList(), [], 'Toleration objects.'),
