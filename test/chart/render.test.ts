@@ -318,3 +318,23 @@ test('placement: hub and proxy on core nodes, image pullers on user nodes (z2jhâ
   const ignore = await render([{ scheduling: { corePods: { nodeAffinity: { matchNodePurpose: 'ignore' } } } }]);
   assert.equal(ignore.podSpec('Deployment', 'proxy').affinity, undefined);
 });
+
+test('PodDisruptionBudgets of the hub and the proxy: off by default, selecting their pods when enabled', async () => {
+  const plain = await render([]);
+  assert.equal(plain.find('PodDisruptionBudget', 'hub'), undefined);
+  assert.equal(plain.find('PodDisruptionBudget', 'proxy'), undefined);
+  const r = await render([{ hub: { pdb: { enabled: true } }, proxy: { chp: { pdb: { enabled: true, minAvailable: null, maxUnavailable: 1 } } } }]);
+  type Pdb = { spec: { minAvailable?: number; maxUnavailable?: number; selector: { matchLabels: Record<string, string> } } };
+  const hub = r.get('PodDisruptionBudget', 'hub') as unknown as Pdb;
+  const proxy = r.get('PodDisruptionBudget', 'proxy') as unknown as Pdb;
+  assert.equal(hub.spec.minAvailable, 1);
+  assert.equal(proxy.spec.maxUnavailable, 1);
+  assert.equal(proxy.spec.minAvailable, undefined);
+  for (const [pdb, name] of [[hub, 'hub'], [proxy, 'proxy']] as const) {
+    const labels = (r.get('Deployment', name) as unknown as { spec: { template: { metadata: { labels: Record<string, string> } } } }).spec.template.metadata.labels;
+    for (const [k, v] of Object.entries(pdb.spec.selector.matchLabels)) assert.equal(labels[k], v, `${name}: ${k}`);
+    assert.equal(Object.keys(pdb.spec.selector.matchLabels).length > 0, true);
+  }
+  // the hub's own config loader accepts the keys (z2jh values files carry them)
+  loadRenderedConfig(r);
+});

@@ -1,7 +1,7 @@
 // Kubernetes-only sections: image pre-pulling, RBAC, scheduling, ingress; plus debug and custom.
 import { Type } from '@sinclair/typebox';
 import { Closed, FreeObject, FreeObjectList, Key, MapOf, Nullable, Section, StringEnum, StringList } from './helpers.ts';
-import { Labels, PULL_POLICIES, imageSection, resourcesKey } from './common.ts';
+import { Labels, PULL_POLICIES, imageSection, pdbSection, resourcesKey } from './common.ts';
 
 const ExtraImage = Closed({
   name: Type.String({ minLength: 1, description: 'Image name (required).' }),
@@ -69,11 +69,7 @@ export const SchedulingSchema = Section('Where user pods are placed (Kubernetes)
     resources: resourcesKey('Kubernetes resources of the scheduler container.'),
     nodeSelector: Key(Labels(), {}, 'Node labels the scheduler pods must run on.'),
     tolerations: Key(FreeObjectList(), [], 'Extra Toleration objects of the scheduler pods (besides those of core pods).'),
-    pdb: Section('PodDisruptionBudget of the scheduler pods.', {
-      enabled: Key(Type.Boolean(), true, 'Create it.'),
-      maxUnavailable: Key(Nullable(Type.Integer({ minimum: 0 })), 1, 'Pods that may be down at once.'),
-      minAvailable: Key(Nullable(Type.Integer({ minimum: 0 })), null, 'Pods that must stay up (instead of maxUnavailable).'),
-    }),
+    pdb: pdbSection('scheduler', { enabled: true, maxUnavailable: 1, minAvailable: null }),
   }),
   podPriority: Section('Pod priority classes.', {
     enabled: Key(Type.Boolean(), false, 'Give user pods a priority above placeholders.'),

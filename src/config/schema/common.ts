@@ -85,6 +85,15 @@ export function resourcesKey(description: string) {
   return Key(ResourcesSchema, {}, description);
 }
 
+/** A PodDisruptionBudget of core pods (z2jh's `pdb` sections): minAvailable wins when set. */
+export function pdbSection(what: string, d: { enabled: boolean; maxUnavailable: number | null; minAvailable: number | null }) {
+  return Section(`PodDisruptionBudget of the ${what} pods.`, {
+    enabled: Key(Type.Boolean(), d.enabled, 'Create it.'),
+    maxUnavailable: Key(Nullable(Type.Integer({ minimum: 0 })), d.maxUnavailable, 'Pods that may be down at once.'),
+    minAvailable: Key(Nullable(Type.Integer({ minimum: 0 })), d.minAvailable, 'Pods that must stay up (instead of maxUnavailable).'),
+  });
+}
+
 export const Labels = () => MapOf(Type.String());
 
 /** Service tokens, secrets and similar: a non-empty string or null (unset). */

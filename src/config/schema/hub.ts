@@ -1,7 +1,7 @@
 // `hub:` — the hub process: URL, bind address, secrets, database, services, roles, limits.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Closed, Deprecated, FreeObject, FreeObjectList, Key, MapOf, Nullable, Pattern, Section, StringEnum, StringList } from './helpers.ts';
-import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection, resourcesKey } from './common.ts';
+import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection, pdbSection, resourcesKey } from './common.ts';
 
 export const DB_TYPES = ['sqlite-pvc', 'sqlite-memory', 'postgres', 'mysql'] as const;
 
@@ -94,6 +94,7 @@ function hubProperties<E extends TSchema>(extraEnv: E) {
     networkPolicy: networkPolicySection('hub', { cloudMetadataServer: true, dnsPortsPrivateIPs: true, nonPrivateIPs: true, privateIPs: true }),
     image: imageSection('Container image of the hub (Kubernetes).', { name: 'ghcr.io/nbhub/nbhub', tag: null, pullPolicy: null }),
     resources: resourcesKey('Kubernetes resources of the hub container.'),
+    pdb: pdbSection('hub', { enabled: false, maxUnavailable: null, minAvailable: 1 }),
     nodeSelector: Key(Labels(), {}, 'Node labels the hub pod must run on.'),
     extraVolumes: Key(FreeObjectList(), [], 'Extra Volume objects in the hub pod.'),
     extraVolumeMounts: Key(FreeObjectList(), [], 'Extra VolumeMount objects in the hub container.'),

@@ -1,7 +1,7 @@
 // `proxy:` — the public HTTP(S) entry point and its route API.
 import { Type } from '@sinclair/typebox';
 import { FreeObjectList, Key, Nullable, Section, StringEnum, StringList } from './helpers.ts';
-import { Labels, SecretString, networkPolicySection, resourcesKey } from './common.ts';
+import { Labels, SecretString, networkPolicySection, pdbSection, resourcesKey } from './common.ts';
 
 export const HTTPS_TYPES = ['letsencrypt', 'manual', 'offload', 'secret'] as const;
 export const LETSENCRYPT_PRODUCTION = 'https://acme-v02.api.letsencrypt.org/directory';
@@ -60,6 +60,7 @@ export const ProxySchema = Section('The proxy: the public entry point routing /h
   ),
   chp: Section('The proxy process (the z2jh name is kept; nbhub’s own proxy replaces configurable-http-proxy).', {
     resources: resourcesKey('Kubernetes resources of the proxy container.'),
+    pdb: pdbSection('proxy', { enabled: false, maxUnavailable: null, minAvailable: 1 }),
     nodeSelector: Key(Labels(), {}, 'Node labels the proxy pod must run on.'),
     extraCommandLineFlags: Key(StringList(), [], 'Extra CHP-style command line flags for the proxy.'),
   }),
