@@ -211,13 +211,27 @@ test('pod priority and user placeholders: placeholders are user pods of a lower 
   });
 
   // Configured values, and their order enforced.
-  const custom = await render([WITH_PLACEHOLDERS, { scheduling: { podPriority: { defaultPriority: 10, userPlaceholderPriority: -5, globalDefault: true } } }]);
+  const custom = await render([WITH_PLACEHOLDERS, { scheduling: { podPriority: { defaultPriority: 10, userPlaceholderPriority: -5, imagePullerPriority: 0, globalDefault: true } } }]);
   assert.equal(priorityValue(custom, `${RELEASE}-default-priority`), 10);
   assert.equal(priorityValue(custom, `${RELEASE}-user-placeholder-priority`), -5);
   assert.equal((custom.get('PriorityClass', `${RELEASE}-default-priority`) as unknown as { globalDefault: boolean }).globalDefault, true);
   const inverted = await template([WITH_PLACEHOLDERS, { scheduling: { podPriority: { defaultPriority: -20 } } }]);
   assert.notEqual(inverted.code, 0);
   assert.match(inverted.stderr, /scheduling\.podPriority: defaultPriority must be above userPlaceholderPriority/);
+});
+
+test('image pullers get a priority between user pods and placeholders (z2jh imagePullerPriority)', async () => {
+  const r = await render([WITH_PLACEHOLDERS]);
+  const name = `${RELEASE}-image-puller-priority`;
+  const value = priorityValue(r, name);
+  assert.ok(value < priorityValue(r, `${RELEASE}-default-priority`) && value > priorityValue(r, `${RELEASE}-user-placeholder-priority`), String(value));
+  for (const ds of ['hook-image-puller', 'continuous-image-puller']) assert.equal(r.podSpec('DaemonSet', ds).priorityClassName, name, ds);
+  const off = await render([WITH_PLACEHOLDERS, { scheduling: { podPriority: { enabled: false } } }]);
+  assert.equal(off.find('PriorityClass', name), undefined);
+  assert.equal(off.podSpec('DaemonSet', 'continuous-image-puller').priorityClassName, undefined);
+  const outOfOrder = await template([WITH_PLACEHOLDERS, { scheduling: { podPriority: { imagePullerPriority: 5 } } }]);
+  assert.notEqual(outOfOrder.code, 0);
+  assert.match(outOfOrder.stderr, /imagePullerPriority must be between userPlaceholderPriority and defaultPriority/);
 });
 
 test('disabling pod priority or placeholders removes their objects and the hub config key', async () => {

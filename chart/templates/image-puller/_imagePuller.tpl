@@ -66,6 +66,9 @@ spec:
     spec:
       automountServiceAccountToken: false
       terminationGracePeriodSeconds: 0
+      {{- if $root.Values.scheduling.podPriority.enabled }}
+      priorityClassName: {{ include "nbhub.imagePullerPriorityName" $root }}
+      {{- end }}
       {{- with concat $s.image.pullSecrets (include "nbhub.userPullSecrets" $root | fromYamlArray) | uniq }}
       imagePullSecrets:
         {{- include "nbhub.pullSecrets" . | nindent 8 }}

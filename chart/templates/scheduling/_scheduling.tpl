@@ -13,6 +13,9 @@ placeholders (pause pods holding room for arriving users, evicted by real user p
 {{- /* PriorityClass of the user placeholders: lower, so that user pods preempt them. */ -}}
 {{- define "nbhub.placeholderPriorityName" -}}{{ .Release.Name }}-user-placeholder-priority{{- end }}
 
+{{- /* PriorityClass of the image pullers: between user pods and placeholders. */ -}}
+{{- define "nbhub.imagePullerPriorityName" -}}{{ .Release.Name }}-image-puller-priority{{- end }}
+
 {{- /* The user scheduler's KubeSchedulerConfiguration: one profile, leader election on a Lease in the release's namespace. */ -}}
 {{- define "nbhub.userScheduler.config" -}}
 {{- $us := .Values.scheduling.userScheduler -}}

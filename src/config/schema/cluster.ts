@@ -76,6 +76,7 @@ export const SchedulingSchema = Section('Where user pods are placed (Kubernetes)
     globalDefault: Key(Type.Boolean(), false, 'Make the user pods’ priority class the cluster’s default.'),
     defaultPriority: Key(Type.Integer(), 0, 'Priority of user pods (and of the user scheduler’s pods).'),
     userPlaceholderPriority: Key(Type.Integer(), -10, 'Priority of placeholders: lower, so user pods evict them.'),
+    imagePullerPriority: Key(Type.Integer(), -5, 'Priority of the image-puller pods: above placeholders (which they may evict to pull onto a new node), below user pods.'),
   }),
   userPlaceholder: Section('Placeholder pods keeping room for users who arrive.', {
     enabled: Key(Type.Boolean(), true, 'Run placeholders (only useful with podPriority).'),
