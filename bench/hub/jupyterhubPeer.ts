@@ -1,11 +1,12 @@
 // The peer: JupyterHub 5.x from PyPI (the project's venv) with configurable-http-proxy 5.x
 // from npm (node_modules/.bin), dummy login, an admin service token, and a local-process
 // spawner able to run as root (no setuid; each user gets a fresh home under the work dir).
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { freePort, waitForHttp } from '../lib/http.ts';
-import { logTail, type ProcessRegistry } from '../lib/processes.ts';
+import { freePort } from '../lib/http.ts';
+import { startHubProcess } from '../lib/hubProcess.ts';
+import type { ProcessRegistry } from '../lib/processes.ts';
 import type { HubUnderTest, SideOptions } from './types.ts';
 
 export function jupyterhubVersion(venvDir: string): string {
@@ -85,25 +86,18 @@ export async function startJupyterHub(o: SideOptions, procs: ProcessRegistry): P
     HOME: process.env.HOME,
     LANG: process.env.LANG ?? 'C.UTF-8',
   };
-  const hub = procs.start({
+  const started = await startHubProcess(procs, {
     name: 'jupyterhub',
     command: path.join(o.venvDir, 'bin', 'jupyterhub'),
     args: ['-f', configFile],
     env,
     cwd: o.workDir,
     logFile,
+    port,
+    chpPidFile: path.join(o.workDir, 'chp.pid'),
   });
-  const failure = () => {
-    const e = hub.exited();
-    return e ? `jupyterhub exited (${e.code ?? e.signal}); log tail:\n${logTail(logFile)}` : null;
-  };
-  const publicUrl = `http://127.0.0.1:${port}/`;
-  const chpPidFile = path.join(o.workDir, 'chp.pid');
-  try {
-    await waitForHttp(`${publicUrl}hub/api`, { timeoutMs: 90_000, intervalMs: 100, abortIf: failure });
-  } finally {
-    if (existsSync(chpPidFile)) procs.adopt(Number(readFileSync(chpPidFile, 'utf8').trim()), 'configurable-http-proxy');
-  }
+  const { publicUrl, failure } = started;
+  const hub = started.process;
   let stopped = false;
   return {
     label: `JupyterHub ${jupyterhubVersion(o.venvDir)}`,

@@ -3,8 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { freePort, waitForHttp } from '../lib/http.ts';
-import { logTail, type ProcessRegistry } from '../lib/processes.ts';
+import { freePort } from '../lib/http.ts';
+import { startHubProcess } from '../lib/hubProcess.ts';
+import type { ProcessRegistry } from '../lib/processes.ts';
 import { NBHUB_VERSION } from '../../src/hub/version.ts';
 import { accountComment, accountNameFor, deleteUnixAccount, lookupAccount } from '../../src/spawner/unixAccounts.ts';
 import type { HubUnderTest, SideOptions } from './types.ts';
@@ -43,20 +44,17 @@ export async function startNbhub(o: SideOptions, procs: ProcessRegistry): Promis
     LANG: process.env.LANG ?? 'C.UTF-8',
     NBHUB_CACHE_DIR: path.dirname(o.venvDir),
   };
-  const hub = procs.start({
+  const started = await startHubProcess(procs, {
     name: 'nbhub',
     command: process.execPath,
     args: [path.join(o.repoDir, 'bin', 'nbhub.mjs'), 'start', '--config', configFile, '--data-dir', dataDir, '--port', String(port)],
     env,
     cwd: o.repoDir,
     logFile,
+    port,
   });
-  const failure = () => {
-    const e = hub.exited();
-    return e ? `nbhub exited (${e.code ?? e.signal}); log tail:\n${logTail(logFile)}` : null;
-  };
-  const publicUrl = `http://127.0.0.1:${port}/`;
-  await waitForHttp(`${publicUrl}hub/api`, { timeoutMs: 90_000, intervalMs: 100, abortIf: failure });
+  const { publicUrl, failure } = started;
+  const hub = started.process;
   if (!readFileSync(logFile, 'utf8').includes('in your browser.')) {
     throw new Error(`nbhub answers at ${publicUrl} but did not print "Open … in your browser."; see ${logFile}`);
   }

@@ -5,6 +5,7 @@
 // goes first), so "hub overhead = spawn→ready − server start-up" compares like with like.
 import { performance } from 'node:perf_hooks';
 import { fetchBounded } from '../lib/http.ts';
+import { awaitReadyEvent } from '../lib/progress.ts';
 import { max, median, min } from '../lib/stats.ts';
 import type { StandaloneSingleuser } from './singleuserStartup.ts';
 import type { HubUnderTest } from './types.ts';
@@ -14,33 +15,6 @@ import { HubApi } from './hubApi.ts';
 
 const SPAWN_LIMIT_MS = 180_000;
 const STOP_LIMIT_MS = 60_000;
-
-/** Reads `event-stream` data lines until one says ready (returns) or failed (throws). */
-async function awaitReadyEvent(hub: HubUnderTest, user: string): Promise<void> {
-  const url = `${hub.publicUrl}hub/api/users/${encodeURIComponent(user)}/server/progress`;
-  const r = await fetchBounded(url, { headers: { Authorization: `token ${hub.token}`, Accept: 'text/event-stream' }, timeoutMs: SPAWN_LIMIT_MS });
-  if (r.status !== 200 || !r.body) throw new Error(`${hub.label}: GET …/server/progress answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
-  const decoder = new TextDecoder();
-  let buf = '';
-  const seen: string[] = [];
-  for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line.startsWith('data:')) continue;
-      const ev = JSON.parse(line.slice(5)) as { ready?: boolean; failed?: boolean; message?: string };
-      if (ev.message) seen.push(ev.message);
-      if (ev.ready) {
-        await r.body.cancel().catch(() => undefined);
-        return;
-      }
-      if (ev.failed) throw new Error(`${hub.label}: spawn of ${user} failed: ${ev.message ?? '(no message)'}`);
-    }
-  }
-  throw new Error(`${hub.label}: progress stream of ${user} ended without a ready event (saw: ${seen.join(' | ') || 'nothing'})`);
-}
 
 async function stopServer(api: HubApi, user: string): Promise<number> {
   const t0 = performance.now();
@@ -65,7 +39,7 @@ async function spawnOnce(hub: HubUnderTest, api: HubApi, user: string): Promise<
   try {
     const r = await api.call('POST', `users/${encodeURIComponent(user)}/server`, undefined, SPAWN_LIMIT_MS);
     const text = await r.text();
-    if (r.status === 202) await awaitReadyEvent(hub, user);
+    if (r.status === 202) await awaitReadyEvent(hub, user, SPAWN_LIMIT_MS);
     else if (r.status !== 201) throw new Error(`${hub.label}: POST /users/${user}/server answered ${r.status}: ${text.slice(0, 300)}`);
     t1 = performance.now();
     postStatus = r.status;

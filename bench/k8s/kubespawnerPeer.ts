@@ -5,8 +5,9 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { freePort, waitForHttp } from '../lib/http.ts';
-import { logTail, type ProcessRegistry } from '../lib/processes.ts';
+import { freePort } from '../lib/http.ts';
+import { startHubProcess } from '../lib/hubProcess.ts';
+import type { ProcessRegistry } from '../lib/processes.ts';
 import { cacheDir } from '../../src/hub/spawnerSetup.ts';
 import type { K8sHub, K8sSideOptions } from './types.ts';
 
@@ -75,32 +76,19 @@ export async function startKubeSpawnerHub(o: K8sSideOptions, procs: ProcessRegis
   const configFile = path.join(o.workDir, 'jupyterhub_config.py');
   writeFileSync(configFile, configPy(o, { port, hubPort, apiPort }));
   const logFile = path.join(o.workDir, 'jupyterhub.log');
-  const hub = procs.start({
+  const started = await startHubProcess(procs, {
     name: 'jupyterhub',
     command: jupyterhub,
     args: ['-f', configFile],
     env: { PATH: `${path.join(venvDir(), 'bin')}:${process.env.PATH ?? ''}`, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8', KUBECONFIG: o.kubeconfig },
     cwd: o.workDir,
     logFile,
+    port,
+    chpPidFile: path.join(o.workDir, 'chp.pid'),
   });
-  const failure = () => {
-    const e = hub.exited();
-    return e ? `jupyterhub exited (${e.code ?? e.signal}); log tail:\n${logTail(logFile)}` : null;
-  };
-  const publicUrl = `http://127.0.0.1:${port}/`;
-  const chpPidFile = path.join(o.workDir, 'chp.pid');
-  try {
-    await waitForHttp(`${publicUrl}hub/api`, { timeoutMs: 90_000, intervalMs: 100, abortIf: failure });
-  } finally {
-    if (existsSync(chpPidFile)) procs.adopt(Number(readFileSync(chpPidFile, 'utf8').trim()), 'configurable-http-proxy');
-  }
-  const lines = () => {
-    try {
-      return readFileSync(logFile, 'utf8').split('\n');
-    } catch {
-      return [];
-    }
-  };
+  const { publicUrl, failure } = started;
+  const hub = started.process;
+  const lines = started.logLines;
   let stopped = false;
   return {
     label: 'JupyterHub + KubeSpawner',

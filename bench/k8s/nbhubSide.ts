@@ -2,11 +2,12 @@
 // API traffic going through the counting proxy (kubeconfig written by the caller), dummy login,
 // an admin service token, and hub.concurrentSpawnLimit raised to the number of users so all
 // spawns start at once (the default, 64, would queue the rest).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { freePort, waitForHttp } from '../lib/http.ts';
-import { logTail, type ProcessRegistry } from '../lib/processes.ts';
+import { freePort } from '../lib/http.ts';
+import { startHubProcess } from '../lib/hubProcess.ts';
+import type { ProcessRegistry } from '../lib/processes.ts';
 import { NBHUB_VERSION } from '../../src/hub/version.ts';
 import type { K8sHub, K8sSideOptions } from './types.ts';
 
@@ -50,27 +51,18 @@ export async function startNbhubK8s(o: K8sSideOptions, procs: ProcessRegistry): 
   };
   writeFileSync(configFile, `# Written by bench/k8s/nbhubSide.ts for one benchmark run.\n${YAML.stringify(config)}`);
   const logFile = path.join(o.workDir, 'nbhub.log');
-  const hub = procs.start({
+  const started = await startHubProcess(procs, {
     name: 'nbhub',
     command: process.execPath,
     args: [path.join(o.repoDir, 'bin', 'nbhub.mjs'), 'start', '--config', configFile, '--data-dir', dataDir, '--port', String(port), '--log-level', 'info'],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LANG: process.env.LANG ?? 'C.UTF-8', NBHUB_CACHE_DIR: process.env.NBHUB_CACHE_DIR },
     cwd: o.repoDir,
     logFile,
+    port,
   });
-  const failure = () => {
-    const e = hub.exited();
-    return e ? `nbhub exited (${e.code ?? e.signal}); log tail:\n${logTail(logFile)}` : null;
-  };
-  const publicUrl = `http://127.0.0.1:${port}/`;
-  await waitForHttp(`${publicUrl}hub/api`, { timeoutMs: 90_000, intervalMs: 100, abortIf: failure });
-  const lines = () => {
-    try {
-      return readFileSync(logFile, 'utf8').split('\n');
-    } catch {
-      return [];
-    }
-  };
+  const { publicUrl, failure } = started;
+  const hub = started.process;
+  const lines = started.logLines;
   let stopped = false;
   return {
     label: `nbhub ${NBHUB_VERSION}`,

@@ -8,6 +8,7 @@
 // hub lists no active server. Every wait is bounded in time.
 import { performance } from 'node:perf_hooks';
 import { fetchBounded } from '../lib/http.ts';
+import { awaitReadyEvent } from '../lib/progress.ts';
 import type { PodTimes } from './podTimes.ts';
 import { processTree, TreeSampler, type ProcSample } from './procStats.ts';
 import type { K8sHub } from './types.ts';
@@ -117,35 +118,6 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) await fn(items[next++]);
   }));
-}
-
-/** Reads the progress stream until its ready event (returns) or a failed one (throws). */
-async function awaitReadyEvent(hub: K8sHub, user: string, timeoutMs: number): Promise<void> {
-  const r = await fetchBounded(`${hub.publicUrl}hub/api/users/${encodeURIComponent(user)}/server/progress`, {
-    headers: { Authorization: `token ${hub.token}`, Accept: 'text/event-stream' },
-    timeoutMs,
-  });
-  if (r.status !== 200 || !r.body) throw new Error(`GET …/${user}/server/progress answered ${r.status}: ${(await r.text()).slice(0, 200)}`);
-  const decoder = new TextDecoder();
-  let buf = '';
-  let last = '';
-  for await (const chunk of r.body as unknown as AsyncIterable<Uint8Array>) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl).trim();
-      buf = buf.slice(nl + 1);
-      if (!line.startsWith('data:')) continue;
-      const ev = JSON.parse(line.slice(5)) as { ready?: boolean; failed?: boolean; message?: string };
-      if (ev.message) last = ev.message;
-      if (ev.ready) {
-        await r.body.cancel().catch(() => undefined);
-        return;
-      }
-      if (ev.failed) throw new Error(`spawn failed: ${ev.message ?? '(no message)'}`);
-    }
-  }
-  throw new Error(`progress stream ended without a ready event (last: ${last || 'nothing'})`);
 }
 
 function cpuDelta(before: ProcSample[], after: ProcSample[], wallS: number, hubPid: number): PhaseCpu {
