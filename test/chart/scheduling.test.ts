@@ -226,6 +226,14 @@ test('image pullers get a priority between user pods and placeholders (z2jh imag
   const value = priorityValue(r, name);
   assert.ok(value < priorityValue(r, `${RELEASE}-default-priority`) && value > priorityValue(r, `${RELEASE}-user-placeholder-priority`), String(value));
   for (const ds of ['hook-image-puller', 'continuous-image-puller']) assert.equal(r.podSpec('DaemonSet', ds).priorityClassName, name, ds);
+  // The hook's pullers run before the release's objects: their class is a hook created before them.
+  type Annotated = { metadata: { annotations?: Record<string, string> } };
+  const hookOf = (o: unknown) => (o as Annotated).metadata.annotations ?? {};
+  const classHook = hookOf(r.get('PriorityClass', name));
+  assert.equal(classHook['helm.sh/hook'], 'pre-install,pre-upgrade');
+  assert.ok(Number(classHook['helm.sh/hook-weight']) < Number(hookOf(r.get('DaemonSet', 'hook-image-puller'))['helm.sh/hook-weight']));
+  const noHook = await render([WITH_PLACEHOLDERS, { prePuller: { hook: { enabled: false } } }]);
+  assert.equal(hookOf(noHook.get('PriorityClass', name))['helm.sh/hook'], undefined, 'a plain object without the hook');
   const off = await render([WITH_PLACEHOLDERS, { scheduling: { podPriority: { enabled: false } } }]);
   assert.equal(off.find('PriorityClass', name), undefined);
   assert.equal(off.podSpec('DaemonSet', 'continuous-image-puller').priorityClassName, undefined);
