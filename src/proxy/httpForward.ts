@@ -12,7 +12,7 @@
 import type http from 'node:http';
 import { upstreamPath, type ProxyContext } from './context.ts';
 import { requestHeaderBlock } from './forwardHeaders.ts';
-import { logProxyFailure, sendErrorPage } from './proxyErrors.ts';
+import { answerUpstreamFailure, logProxyFailure } from './proxyErrors.ts';
 import type { ResolvedPath } from './requestPath.ts';
 import type { ResponseHead } from './responseParser.ts';
 import type { Target } from './targets.ts';
@@ -170,11 +170,7 @@ class HttpExchange implements UpstreamUser {
       return;
     }
     this.over = true;
-    const status = err?.code === 'UPSTREAM_BAD_RESPONSE' ? 502 : 503;
-    const failure = err ?? Object.assign(new Error('target closed the connection before answering'), { code: 'ECONNRESET' });
-    logProxyFailure(this.ctx.logger, status, this.req.method, this.req.url, failure, this.target.url);
-    this.ctx.metrics?.proxied(status);
-    sendErrorPage(this.ctx.errorPages, this.req, this.res, status);
+    answerUpstreamFailure(this.ctx.errorPages, this.ctx.metrics, this.req, this.res, err, this.target.url);
   }
 
   // -----------------------------------------------------------------------------------------

@@ -71,6 +71,25 @@ export interface ErrorPages {
   logger: Logger;
 }
 
+/**
+ * A target failed before answering (`err` null: it closed the connection): 502 for an answer
+ * that was not HTTP, 503 otherwise, logged, counted and answered with the error page.
+ */
+export function answerUpstreamFailure(
+  pages: ErrorPages,
+  metrics: { proxied(status: number): void } | null,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  err: NodeJS.ErrnoException | null,
+  targetUrl: string,
+): void {
+  const status = err?.code === 'UPSTREAM_BAD_RESPONSE' ? 502 : 503;
+  const failure = err ?? Object.assign(new Error('target closed the connection before answering'), { code: 'ECONNRESET' });
+  logProxyFailure(pages.logger, status, req.method, req.url, failure, targetUrl);
+  metrics?.proxied(status);
+  sendErrorPage(pages, req, res, status);
+}
+
 /** Answers `res` with `status`, through the error target when one is configured. */
 export function sendErrorPage(pages: ErrorPages, req: http.IncomingMessage, res: http.ServerResponse, status: number): void {
   if (res.headersSent || res.writableEnded || res.destroyed) {

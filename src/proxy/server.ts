@@ -11,7 +11,7 @@ import { FastFront } from './fastFront.ts';
 import type { ProxyContext, ProxyMetricsSink } from './context.ts';
 import { headerSettings } from './forwardHeaders.ts';
 import { forwardHttp } from './httpForward.ts';
-import { logProxyFailure, rejectUpgrade, sendErrorPage } from './proxyErrors.ts';
+import { answerUpstreamFailure, logProxyFailure, rejectUpgrade, sendErrorPage } from './proxyErrors.ts';
 import { resolveRequestPath } from './requestPath.ts';
 import { DEFAULT_POOL_SETTINGS, TargetPool, type PoolSettings } from './targets.ts';
 import type { RouteStore } from './types.ts';
@@ -119,11 +119,7 @@ export function createProxy(opts: ProxyOptions): Proxy {
     const failure = front?.takeFailure(req.socket, url) ?? null;
     if (failure !== null) {
       // the fast path already tried the target (fastFront.ts)
-      const status = failure.err?.code === 'UPSTREAM_BAD_RESPONSE' ? 502 : 503;
-      const err = failure.err ?? Object.assign(new Error('target closed the connection before answering'), { code: 'ECONNRESET' });
-      logProxyFailure(logger, status, req.method, url, err, failure.targetUrl);
-      ctx.metrics?.proxied(status);
-      sendErrorPage(ctx.errorPages, req, res, status);
+      answerUpstreamFailure(ctx.errorPages, ctx.metrics, req, res, failure.err, failure.targetUrl);
       return;
     }
     const resolved = resolveRequestPath(url, hostRouting ? req.headers.host : undefined, hostRouting);
