@@ -139,6 +139,41 @@ describe('ResponseParser', () => {
     assert.throws(() => parse('HTTP/1.1 200 OK\r\nX: ' + 'x'.repeat(70_000)), ResponseParseError);
   });
 
+  it('copies what it keeps or hands on when its input is borrowed (a read buffer reused at once)', () => {
+    const wires = [
+      'HTTP/1.1 200 OK\r\nContent-Length: 11\r\nX-Long-Header: abcdefghijklmnop\r\n\r\nhello world',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nhello world',
+    ];
+    for (const wire of wires) {
+      const bytes = Buffer.from(wire, 'latin1');
+      for (let step = 1; step <= bytes.length; step++) {
+        // the sink keeps the buffers it is given and reads them only at the end
+        const kept: Buffer[] = [];
+        let head: ResponseHead | null = null;
+        const sink: ResponseSink = {
+          onHead: (h) => void (head = h),
+          onBody: (chunk) => void kept.push(chunk),
+          onComplete: (h, body) => {
+            if (h !== null) head = h;
+            if (body !== null) kept.push(body);
+          },
+        };
+        const parser = new ResponseParser(sink);
+        parser.reset(sink, false);
+        const shared = Buffer.alloc(step);
+        for (let i = 0; i < bytes.length; i += step) {
+          const n = bytes.copy(shared, 0, i, i + step);
+          parser.execute(shared.subarray(0, n), true);
+          shared.fill(0x58); // the next read overwrites it
+        }
+        parser.finish();
+        assert.equal(head!.statusCode, 200, `step ${step}`);
+        assert.equal(Buffer.concat(kept).toString('latin1'), 'hello world', `step ${step}`);
+      }
+    }
+  });
+
   it('reports a body cut short by the upstream', () => {
     assert.throws(() => parse('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort', undefined, { end: true }), ResponseParseError);
   });

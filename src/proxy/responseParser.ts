@@ -1,7 +1,8 @@
 // Incremental parser for HTTP/1.1 responses read from an upstream socket (the proxy's own
 // upstream client; see upstream.ts). It finds the head, decides the body framing (RFC 9112 §6.3:
 // no body for HEAD/1xx/204/304, chunked, Content-Length, or until the connection closes),
-// and hands body bytes on as sub-views of the socket's buffers, without copying.
+// and hands body bytes on as sub-views of the socket's buffers, without copying — or as copies
+// when the bytes are borrowed (a read buffer the socket reuses: upstream.ts).
 //
 // Response headers come out as the flat [name, value, …] list the client response is written
 // from, minus the hop-by-hop headers node's ServerResponse sets itself. Interim 1xx answers
@@ -51,6 +52,8 @@ export class ResponseParser {
   private state = State.Idle;
   private noBody = false;
   private pending: Buffer | null = null;
+  /** The bytes being executed are borrowed: whatever is kept or handed on is copied. */
+  private borrowed = false;
   private remaining = 0;
   /** Chunked parsing: bytes of the current size/trailer line seen, and whether it was empty. */
   private lineLength = 0;
@@ -85,16 +88,23 @@ export class ResponseParser {
     return this.state !== State.Head && this.state !== State.Idle;
   }
 
-  /** Feeds bytes from the socket; throws ResponseParseError on a malformed response. */
-  execute(chunk: Buffer): void {
+  /**
+   * Feeds bytes from the socket; throws ResponseParseError on a malformed response. `borrowed`:
+   * `chunk` is only valid during this call (the sink still gets bytes it may keep).
+   */
+  execute(chunk: Buffer, borrowed = false): void {
     let data = chunk;
+    this.borrowed = borrowed;
     if (this.state === State.Head) {
-      if (this.pending !== null) data = Buffer.concat([this.pending, chunk]);
+      if (this.pending !== null) {
+        data = Buffer.concat([this.pending, chunk]);
+        this.borrowed = false;
+      }
       for (;;) {
         const end = data.indexOf(CRLFCRLF);
         if (end === -1) {
           if (data.length > MAX_HEAD_BYTES) throw new ResponseParseError('response head larger than 64 KiB');
-          this.pending = data;
+          this.pending = this.borrowed ? Buffer.from(data) : data;
           return;
         }
         this.pending = null;
@@ -134,7 +144,7 @@ export class ResponseParser {
       const available = data.length - start;
       if (available >= this.remaining) {
         // fast path: the whole answer is here
-        const body = this.remaining === 0 ? null : data.subarray(start, start + this.remaining);
+        const body = this.remaining === 0 ? null : this.own(data.subarray(start, start + this.remaining));
         if (available > this.remaining) this.excess = true;
         this.remaining = 0;
         this.state = State.Done;
@@ -154,7 +164,7 @@ export class ResponseParser {
         case State.Fixed: {
           const take = Math.min(this.remaining, length - at);
           this.remaining -= take;
-          const piece = data.subarray(at, at + take);
+          const piece = this.own(data.subarray(at, at + take));
           at += take;
           if (this.remaining === 0) {
             // nothing may touch this parser after onComplete: the connection may already serve another exchange
@@ -168,7 +178,7 @@ export class ResponseParser {
           break;
         }
         case State.UntilClose:
-          this.sink.onBody(at === 0 ? data : data.subarray(at));
+          this.sink.onBody(this.own(at === 0 ? data : data.subarray(at)));
           return;
         case State.ChunkSize:
           at = this.chunkSize(data, at);
@@ -176,7 +186,7 @@ export class ResponseParser {
         case State.ChunkData: {
           const take = Math.min(this.remaining, length - at);
           this.remaining -= take;
-          this.sink.onBody(data.subarray(at, at + take));
+          this.sink.onBody(this.own(data.subarray(at, at + take)));
           at += take;
           if (this.remaining === 0) {
             this.state = State.ChunkDataEnd;
@@ -207,6 +217,11 @@ export class ResponseParser {
           return;
       }
     }
+  }
+
+  /** Bytes the sink may keep: a copy when the input is borrowed. */
+  private own(bytes: Buffer): Buffer {
+    return this.borrowed ? Buffer.from(bytes) : bytes;
   }
 
   /** Reads a chunk-size line ('1a;ext=x\r\n'); returns the next offset. */

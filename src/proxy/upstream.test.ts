@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -118,6 +119,71 @@ describe('proxy: upstream client', () => {
       }
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('delivers bodies intact while several upstream connections read into the shared buffer and clients stall', async () => {
+    // each answer is random bytes written in uneven pieces, Content-Length-framed, chunked or
+    // close-delimited; four downloads run at once (fast path GETs and node-path POSTs) with
+    // readers that stall, so client writes queue while other connections' reads reuse the buffer
+    const bodies = new Map<string, Buffer>();
+    const target = await rawTarget((head, socket) => {
+      const url = head.split(' ')[1];
+      const body = randomBytes(8 * 1024 * 1024 + 17);
+      bodies.set(url, body);
+      const framing = url.split('/')[2];
+      const header =
+        framing === 'fixed' ? `Content-Length: ${body.length}\r\n` : framing === 'chunked' ? 'Transfer-Encoding: chunked\r\n' : 'Connection: close\r\n';
+      socket.write(`HTTP/1.1 200 OK\r\n${header}\r\n`);
+      let at = 0;
+      const pump = () => {
+        while (at < body.length) {
+          const piece = body.subarray(at, at + 1000 + ((at * 7) % 70_000));
+          at += piece.length;
+          const ok = socket.write(framing === 'chunked' ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece);
+          if (!ok) return void socket.once('drain', pump);
+        }
+        if (framing === 'chunked') socket.write('0\r\n\r\n');
+        if (framing === 'close') socket.end();
+      };
+      pump();
+    });
+    const route = await startProxy();
+    try {
+      await route.routes.add('/', target.url, {}, T0);
+      const download = (url: string, method: string, stallMs: number) =>
+        new Promise<string>((resolve, reject) => {
+          const req = http.request(`${route.url}${url}`, { method, agent: false }, (res) => {
+            const hash = createHash('sha256');
+            let stalled = false;
+            res.on('data', (chunk: Buffer) => {
+              hash.update(chunk);
+              if (stalled) return;
+              // the reader stops long enough for the kernel's buffers to fill: the proxy's
+              // writes to it queue while the other downloads keep reading
+              stalled = true;
+              res.pause();
+              setTimeout(() => res.resume(), stallMs);
+            });
+            res.on('end', () => resolve(hash.digest('hex')));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          req.end(method === 'POST' ? 'x' : undefined);
+        });
+      const urls: Array<[string, string]> = [
+        ['/d/fixed/1', 'GET'],
+        ['/d/chunked/2', 'GET'],
+        ['/d/fixed/3', 'POST'],
+        ['/d/close/4', 'GET'],
+      ];
+      const hashes = await Promise.all(urls.map(([url, method], i) => download(url, method, 100 + 150 * i)));
+      urls.forEach(([url], i) => {
+        assert.equal(hashes[i], createHash('sha256').update(bodies.get(url)!).digest('hex'), `body of ${url}`);
+      });
+    } finally {
+      await route.close();
+      await target.close();
     }
   });
 

@@ -25,6 +25,13 @@ export const DEFAULT_POOL_SETTINGS: PoolSettings = {
 
 const TCP_KEEPALIVE_MS = 30_000;
 
+/**
+ * Plain-TCP upstream sockets read into this one buffer (net's `onread`): no buffer is allocated
+ * per read and node's stream machinery is skipped. The parser copies what it keeps or hands on
+ * (ResponseParser.execute with `borrowed`), since the next read on any connection overwrites it.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 /** The user of a connection: the exchange in flight (httpForward.ts). */
 export interface UpstreamUser extends ResponseSink {
   /**
@@ -41,6 +48,7 @@ export interface UpstreamEndpoint {
 }
 
 export class UpstreamConnection {
+  readonly socket: net.Socket;
   readonly parser: ResponseParser;
   user: UpstreamUser | null = null;
   /** Has served an exchange before (a failure before any answer may be a stale keep-alive). */
@@ -54,13 +62,24 @@ export class UpstreamConnection {
   private activeTimeoutMs = 0;
 
   constructor(
-    readonly socket: net.Socket,
     private readonly pool: UpstreamPool,
-    secure: boolean,
+    endpoint: UpstreamEndpoint,
   ) {
     this.parser = new ResponseParser(IDLE_SINK);
+    const { secure, hostname: host, port } = endpoint;
+    let socket: net.Socket;
+    if (secure) {
+      socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] });
+      socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
+    } else {
+      const callback = (n: number): boolean => {
+        this.onData(READ_BUFFER.subarray(0, n), true);
+        return true; // back-pressure pauses the socket itself (fastFront.ts, httpForward.ts)
+      };
+      socket = net.connect({ host, port, onread: { buffer: READ_BUFFER, callback } });
+    }
+    this.socket = socket;
     socket.once(secure ? 'secureConnect' : 'connect', () => this.onConnect());
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('error', (err: NodeJS.ErrnoException) => this.fail(err));
     socket.on('close', () => this.fail(null));
@@ -74,7 +93,8 @@ export class UpstreamConnection {
     this.socket.setTimeout(this.user !== null ? this.activeTimeoutMs : 0);
   }
 
-  private onData(chunk: Buffer): void {
+  /** `borrowed`: `chunk` is READ_BUFFER's, valid only during this call. */
+  private onData(chunk: Buffer, borrowed: boolean): void {
     const user = this.user;
     if (user === null) {
       // an idle connection has nothing to say: a late or unsolicited answer poisons it
@@ -82,7 +102,7 @@ export class UpstreamConnection {
       return;
     }
     try {
-      this.parser.execute(chunk);
+      this.parser.execute(chunk, borrowed);
     } catch (err) {
       this.fail(err as NodeJS.ErrnoException);
     }
@@ -181,14 +201,11 @@ export class UpstreamPool {
   }
 
   private connect(): UpstreamConnection {
-    const { secure, hostname, port } = this.endpoint;
-    const socket = secure
-      ? tls.connect({ host: hostname, port, servername: net.isIP(hostname) ? undefined : hostname, ALPNProtocols: ['http/1.1'] })
-      : net.connect({ host: hostname, port });
-    socket.setNoDelay(true);
-    if (this.connectTimeoutMs > 0) socket.setTimeout(this.connectTimeoutMs);
+    const conn = new UpstreamConnection(this, this.endpoint);
+    conn.socket.setNoDelay(true);
+    if (this.connectTimeoutMs > 0) conn.socket.setTimeout(this.connectTimeoutMs);
     this.open++;
-    return new UpstreamConnection(socket, this, secure);
+    return conn;
   }
 
   putIdle(conn: UpstreamConnection, hintMs: number): void {
