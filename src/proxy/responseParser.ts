@@ -221,7 +221,10 @@ export class ResponseParser {
 
   /** Bytes the sink may keep: a copy when the input is borrowed. */
   private own(bytes: Buffer): Buffer {
-    return this.borrowed ? Buffer.from(bytes) : bytes;
+    if (!this.borrowed) return bytes;
+    const copy = Buffer.allocUnsafe(bytes.length);
+    copy.set(bytes);
+    return copy;
   }
 
   /** Reads a chunk-size line ('1a;ext=x\r\n'); returns the next offset. */
