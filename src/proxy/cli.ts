@@ -12,6 +12,7 @@ import { AcmeCertificates, routeAcmeClientLogs } from './acme.ts';
 import { createChpApiHandler } from './chpApi.ts';
 import { parseProxyArgs, PROXY_USAGE, type ProxyCommandConfig } from './cliOptions.ts';
 import { MemoryRouteStore } from './memoryRouteStore.ts';
+import { openProxyLogFile } from './logFile.ts';
 import { createProxyMetrics, metricsHandler } from './metrics.ts';
 import { PersistentRouteStore } from './persistentRouteStore.ts';
 import { removeProxyState, tokenSha256, writeProxyState } from './proxyState.ts';
@@ -206,8 +207,16 @@ export async function runProxyCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.stdout.write(PROXY_USAGE);
     return;
   }
-  const logger = pino({ level: config.logLevel, base: { component: 'proxy' } });
-  const running = await startProxyCommand(config, logger, argv);
+  const logFile = config.logFile !== null ? openProxyLogFile(config.logFile, config.logMaxBytes) : null;
+  const options = { level: config.logLevel, base: { component: 'proxy' } };
+  const logger = logFile !== null ? pino(options, logFile.destination) : pino(options);
+  let running: RunningProxy;
+  try {
+    running = await startProxyCommand(config, logger, argv);
+  } catch (err) {
+    await logFile?.close();
+    throw err;
+  }
   await new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info(`${signal} received`);
@@ -221,4 +230,5 @@ export async function runProxyCommand(argv: string[], env: NodeJS.ProcessEnv): P
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  await logFile?.close();
 }

@@ -67,6 +67,8 @@ describe('nbhub proxy options', () => {
       [['--storage-backend', 'x'], /--storage-backend is a configurable-http-proxy option nbhub proxy does not support yet/],
       [['--custom-header', 'bad name:1'], /not a header name/],
       [['--acme-email', 'a@b.c'], /--acme-email needs --acme-domain/],
+      [['--log-max-bytes', '100'], /--log-max-bytes needs --log-file/],
+      [['--log-file', '/tmp/p.log', '--log-max-bytes', '20M'], /--log-max-bytes must be a whole number/],
       [['--acme-domain', 'hub.example.org', '--acme-dir', '/d'], /--acme-email must be an email address/],
       [['--acme-domain', 'hub.example.org', '--acme-email', 'a@b.c'], /--acme-dir is required/],
       [['--acme-domain', 'not a name', '--acme-email', 'a@b.c', '--acme-dir', '/d'], /is not a DNS name/],
@@ -82,8 +84,13 @@ describe('nbhub proxy options', () => {
     }
   });
 
-  it('reads the nbhub additions: routes and state files, trusted X-Forwarded-Proto, ACME', () => {
+  it('reads the nbhub additions: routes and state files, log file, trusted X-Forwarded-Proto, ACME', () => {
     const plain = parse([]);
+    assert.equal(plain.logFile, null);
+    assert.equal(plain.logMaxBytes, 20 * 1024 * 1024);
+    const logging = parse(['--log-file', '/data/proxy.log', '--log-max-bytes', '0']);
+    assert.equal(logging.logFile, '/data/proxy.log');
+    assert.equal(logging.logMaxBytes, 0);
     assert.equal(plain.routesFile, null);
     assert.equal(plain.stateFile, null);
     assert.equal(plain.trustForwardedProto, false);

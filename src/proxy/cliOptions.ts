@@ -3,6 +3,7 @@
 // CONFIGPROXY_AUTH_TOKEN (API token), CONFIGPROXY_SSL_KEY_PASSPHRASE.
 
 import { parseArgs } from 'node:util';
+import { DEFAULT_LOG_MAX_BYTES } from './logFile.ts';
 
 export type ProxyLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -16,6 +17,9 @@ export interface ProxyCommandConfig {
   errorTarget: string | null;
   ssl: { keyFile: string; certFile: string; passphrase: string | null } | null;
   logLevel: ProxyLogLevel;
+  /** Log to this file instead of stdout (moved aside past logMaxBytes, reopened on SIGHUP). */
+  logFile: string | null;
+  logMaxBytes: number;
   timeoutMs: number | undefined;
   proxyTimeoutMs: number | undefined;
   keepAliveTimeoutMs: number | undefined;
@@ -83,6 +87,9 @@ A configurable-http-proxy compatible proxy. The API token comes from CONFIGPROXY
 
 nbhub additions:
   --routes-file <file>         keep routes in this file: loaded at start, rewritten on change
+  --log-file <file>            log to <file> instead of stdout; reopened on SIGHUP (logrotate)
+  --log-max-bytes <n>          move --log-file to <file>.1 once it is past n bytes
+                               (default 20971520; 0 = never)
   --state-file <file>          write pid, addresses and the API token's sha256 here once listening
   --trust-x-forwarded-proto    pass the client's X-Forwarded-Proto/-Port on unchanged
                                (behind a TLS-offloading load balancer)
@@ -201,6 +208,8 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyCom
         'metrics-port': { type: 'string' },
         'pid-file': { type: 'string' },
         'routes-file': { type: 'string' },
+        'log-file': { type: 'string' },
+        'log-max-bytes': { type: 'string' },
         'state-file': { type: 'string' },
         'trust-x-forwarded-proto': { type: 'boolean' },
         'acme-domain': { type: 'string', multiple: true },
@@ -234,6 +243,8 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyCom
     throw new ProxyCliError('--redirect-port redirects to HTTPS and needs --ssl-key and --ssl-cert');
   }
   const ip = values.ip === undefined || values.ip === '' || values.ip === '*' ? undefined : values.ip;
+  const logFile = values['log-file'] || null;
+  if (logFile === null && values['log-max-bytes'] !== undefined) throw new ProxyCliError('--log-max-bytes needs --log-file');
   return {
     ip,
     port,
@@ -243,6 +254,8 @@ export function parseProxyArgs(argv: string[], env: NodeJS.ProcessEnv): ProxyCom
     errorTarget: url('error-target', values['error-target']),
     ssl,
     logLevel: logLevel as ProxyLogLevel,
+    logFile,
+    logMaxBytes: integer('log-max-bytes', values['log-max-bytes'], 0, Number.MAX_SAFE_INTEGER) ?? DEFAULT_LOG_MAX_BYTES,
     timeoutMs: integer('timeout', values.timeout),
     proxyTimeoutMs: integer('proxy-timeout', values['proxy-timeout']),
     keepAliveTimeoutMs: integer('keep-alive-timeout', values['keep-alive-timeout']),

@@ -13,13 +13,12 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
+import { DEFAULT_LOG_MAX_BYTES } from './logFile.ts';
 import { readProxyState, tokenSha256, type ProxyState } from './proxyState.ts';
 
 const NBHUB_BIN = fileURLToPath(new URL('../../bin/nbhub.mjs', import.meta.url));
 /** Environment the proxy gets besides its token: nothing else of the hub's (which holds secrets). */
 const PASSED_ENV = /^(PATH|HOME|USER|LANG|LC_[A-Z]+|TZ|TMPDIR|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR)$/;
-/** proxy.log is moved to proxy.log.1 at a start once it is this big (one old generation is kept). */
-const LOG_ROTATE_BYTES = 20 * 1024 * 1024;
 
 export interface ManagedProxyOptions {
   /** Holds state.json, routes.json and proxy.log. */
@@ -127,7 +126,7 @@ export async function ensureProxyProcess(o: ManagedProxyOptions): Promise<Manage
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const stateFile = path.join(o.dir, 'state.json');
   const logFile = path.join(o.dir, 'proxy.log');
-  const args = [...o.args, '--routes-file', path.join(o.dir, 'routes.json'), '--state-file', stateFile];
+  const args = [...o.args, '--routes-file', path.join(o.dir, 'routes.json'), '--state-file', stateFile, '--log-file', logFile];
   const existing = runningProxy(o.dir);
   if (existing !== null) {
     const matches = !o.forceRestart && sameArgs(existing.argv, args) && existing.tokenSha256 === tokenSha256(o.token);
@@ -148,8 +147,10 @@ async function startProxyProcess(o: ManagedProxyOptions, args: string[], stateFi
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(o.env ?? process.env)) if (PASSED_ENV.test(k)) env[k] = v;
   env.CONFIGPROXY_AUTH_TOKEN = o.token;
+  // the proxy writes its log itself (--log-file: moved to proxy.log.1 past 20 MiB, reopened on
+  // SIGHUP); node's own output (a crash trace) goes to the file as it was at the start
   try {
-    if (statSync(logFile).size > LOG_ROTATE_BYTES) renameSync(logFile, `${logFile}.1`);
+    if (statSync(logFile).size > DEFAULT_LOG_MAX_BYTES) renameSync(logFile, `${logFile}.1`);
   } catch {
     // no log yet
   }

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { buildProxy, type ProxySetup } from '../../src/hub/proxySetup.ts';
 import { runningProxy, stopProcess } from '../../src/proxy/managedProcess.ts';
 import { freePort } from '../support/nbhubProcess.ts';
-import { quietLogger, request, startBackend, type Backend } from './servers.ts';
+import { eventually, quietLogger, request, startBackend, type Backend } from './servers.ts';
 
 function selfSigned(dir: string, name: string): { key: string; cert: string } {
   const key = path.join(dir, `${name}.key`);
@@ -125,6 +125,17 @@ describe('hub proxy setup with proxy.https', { timeout: 120_000 }, () => {
     assert.notEqual(pid, process.pid);
     await one.client.addRoute('/user/alice', backend.url, { user: 'alice', server_name: '', jupyterhub: true });
     assert.equal((await httpsGet(`${one.publicUrl}user/alice/lab`)).certSubject, 'first.example');
+    // the proxy writes its own log (--log-file) and reopens it on SIGHUP, as logrotate expects
+    const log = path.join(proxyDir, 'proxy.log');
+    assert.match(readFileSync(log, 'utf8'), /adding route \/user\/alice/);
+    renameSync(log, `${log}.rotated`);
+    process.kill(pid, 'SIGHUP');
+    await eventually(() => existsSync(log), 'the proxy reopens proxy.log after SIGHUP');
+    await one.client.addRoute('/user/bob', backend.url, { user: 'bob', server_name: '', jupyterhub: true });
+    await eventually(() => /adding route \/user\/bob/.test(readFileSync(log, 'utf8')), 'new lines go to the new proxy.log');
+    assert.doesNotMatch(readFileSync(`${log}.rotated`, 'utf8'), /\/user\/bob/);
+    assert.equal(runningProxy(proxyDir)?.pid, pid, 'SIGHUP does not stop the proxy');
+    await one.client.deleteRoute('/user/bob');
     await one.close();
     assert.equal(runningProxy(proxyDir)?.pid, pid, 'closing the hub side leaves the proxy running');
 

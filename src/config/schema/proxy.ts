@@ -74,9 +74,9 @@ export const ProxySchema = Section('The proxy: the public entry point routing /h
   separateProcess: Key(
     Type.Boolean(),
     false,
-    'Local deployments: run the built-in proxy as its own long-lived process (`nbhub proxy`, started by `nbhub start` and re-used by the next start), so a hub crash or restart never cuts users off from their running servers. Its routes survive a restart of the proxy itself (kept in <data dir>/proxy/routes.json). Ignored when proxy.api.url is set.',
+    'Local deployments: run the built-in proxy as its own long-lived process (`nbhub proxy`, started by `nbhub start` and re-used by the next start), so a hub crash or restart never cuts users off from their running servers. Its routes survive a restart of the proxy itself (kept in <data dir>/proxy/routes.json). It logs to <data dir>/proxy/proxy.log, moved to proxy.log.1 once past 20 MiB and reopened on SIGHUP (for logrotate). Ignored when proxy.api.url is set.',
   ),
-  replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of proxy replicas; they share routes through the database.'),
+  replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of proxy pods (Helm chart). Only 1: each proxy keeps its routes in memory and the hub drives one proxy API, so the chart refuses more.'),
   annotations: Key(Labels(), {}, 'Annotations on the proxy pod.'),
   labels: Key(Labels(), {}, 'Extra labels on the proxy pod.'),
 });
