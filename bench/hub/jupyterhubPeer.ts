@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../lib/http.ts';
 import { startHubProcess } from '../lib/hubProcess.ts';
+import { jupyterHubBaseConfig, py } from '../lib/jupyterhubConfig.ts';
 import type { ProcessRegistry } from '../lib/processes.ts';
 import type { HubUnderTest, SideOptions } from './types.ts';
 
@@ -17,8 +18,6 @@ export function chpVersion(repoDir: string): string {
   const pkg = path.join(repoDir, 'node_modules', 'configurable-http-proxy', 'package.json');
   return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }
-
-const py = (s: string) => JSON.stringify(s);
 
 function configPy(o: SideOptions, p: { port: number; hubPort: number; apiPort: number; homes: string; marker: string }): string {
   const chp = path.join(o.repoDir, 'node_modules', '.bin', 'configurable-http-proxy');
@@ -53,24 +52,7 @@ c.JupyterHub.spawner_class = BenchLocalSpawner
 c.Spawner.cmd = [${py(singleuser)}]
 c.Spawner.args = ["--allow-root"]
 c.Spawner.environment = {"NBHUB_BENCH_RUN": ${py(p.marker)}}
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = ${p.port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = ${p.hubPort}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${p.apiPort}"
-c.ConfigurableHTTPProxy.command = [${py(chp)}]
-c.ConfigurableHTTPProxy.pid_file = ${py(path.join(o.workDir, 'chp.pid'))}
-c.JupyterHub.db_url = ${py(`sqlite:///${path.join(o.workDir, 'jupyterhub.sqlite')}`)}
-c.JupyterHub.cookie_secret_file = ${py(path.join(o.workDir, 'jupyterhub_cookie_secret'))}
-c.JupyterHub.pid_file = ${py(path.join(o.workDir, 'jupyterhub.pid'))}
-c.JupyterHub.services = [{"name": "bench", "api_token": ${py(o.token)}}]
-c.JupyterHub.load_roles = [
-    {
-        "name": "bench-admin",
-        "scopes": ["admin:users", "admin:servers", "tokens", "read:users", "list:users"],
-        "services": ["bench"],
-    }
-]
+${jupyterHubBaseConfig({ ...p, chpCommand: [chp], workDir: o.workDir, token: o.token })}
 `;
 }
 

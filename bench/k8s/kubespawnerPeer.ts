@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../lib/http.ts';
 import { startHubProcess } from '../lib/hubProcess.ts';
+import { jupyterHubBaseConfig, py } from '../lib/jupyterhubConfig.ts';
 import type { ProcessRegistry } from '../lib/processes.ts';
 import { cacheDir } from '../../src/hub/spawnerSetup.ts';
 import type { K8sHub, K8sSideOptions } from './types.ts';
 
 const venvDir = () => path.join(cacheDir(), 'venv');
-const py = (s: string) => JSON.stringify(s);
 
 /** "JupyterHub 5.x.y, jupyterhub-kubespawner 7.x.y, kubernetes_asyncio …, configurable-http-proxy …" (or why not). */
 export function kubespawnerVersions(): string {
@@ -42,24 +42,7 @@ c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "kubespawner.KubeSpawner"
 c.JupyterHub.concurrent_spawn_limit = ${o.users}
-c.JupyterHub.ip = "127.0.0.1"
-c.JupyterHub.port = ${p.port}
-c.JupyterHub.hub_ip = "127.0.0.1"
-c.JupyterHub.hub_port = ${p.hubPort}
-c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:${p.apiPort}"
-c.ConfigurableHTTPProxy.command = ${JSON.stringify(chp)}
-c.ConfigurableHTTPProxy.pid_file = ${py(path.join(o.workDir, 'chp.pid'))}
-c.JupyterHub.db_url = ${py(`sqlite:///${path.join(o.workDir, 'jupyterhub.sqlite')}`)}
-c.JupyterHub.cookie_secret_file = ${py(path.join(o.workDir, 'jupyterhub_cookie_secret'))}
-c.JupyterHub.pid_file = ${py(path.join(o.workDir, 'jupyterhub.pid'))}
-c.JupyterHub.services = [{"name": "bench", "api_token": ${py(o.token)}}]
-c.JupyterHub.load_roles = [
-    {
-        "name": "bench-admin",
-        "scopes": ["admin:users", "admin:servers", "tokens", "read:users", "list:users"],
-        "services": ["bench"],
-    }
-]
+${jupyterHubBaseConfig({ ...p, chpCommand: chp, workDir: o.workDir, token: o.token })}
 c.KubeSpawner.namespace = ${py(o.namespace)}
 c.KubeSpawner.image = "quay.io/jupyter/base-notebook:latest"
 c.KubeSpawner.start_timeout = ${Math.ceil(o.spawnTimeoutMs / 1000)}
