@@ -81,8 +81,12 @@ export function renderReport(r: Report): string {
     `${ms(c.nbhub.p50Ms)} / ${ms(c.nbhub.p99Ms)}`,
     ms(c.chp.p99Ms - c.direct.p99Ms),
     ms(c.nbhub.p99Ms - c.direct.p99Ms),
+    ...(!ref ? [] : c.nginx ? [`${ms(c.nginx.p50Ms)} / ${ms(c.nginx.p99Ms)}`, ms(c.nginx.p99Ms - c.direct.p99Ms)] : ['n/a', 'n/a']),
   ]);
-  const latency = mdTable(['scenario', 'direct p50 / p99', 'CHP p50 / p99', 'nbhub p50 / p99', 'CHP added p99', 'nbhub added p99'], latencyRows);
+  const latency = mdTable(
+    ['scenario', 'direct p50 / p99', 'CHP p50 / p99', 'nbhub p50 / p99', 'CHP added p99', 'nbhub added p99', ...(ref ? ['nginx p50 / p99 (reference)', 'nginx added p99'] : [])],
+    latencyRows,
+  );
   const cpu = mdTable(
     ['scenario', 'backend (direct run)', 'CHP process', 'nbhub process', 'CHP ÷ nbhub', ...(ref ? ['nginx process (reference)'] : [])],
     small.map((c) => [
@@ -136,7 +140,8 @@ export function renderReport(r: Report): string {
     '',
     '## Latency (wrk, p50 / p99; "added" = proxied p99 − direct p99)',
     '',
-    'Saturated rows measure queueing at full load (a closed loop: latency ≈ connections ÷ throughput); the paced row (each connection waits a random 0–20 ms before each request, about 5,000 req/s offered) measures what the proxy adds at a moderate load.',
+    'Saturated rows measure queueing at full load (a closed loop: latency ≈ connections ÷ throughput); the paced row (each connection waits a random 0–20 ms before each request, about 5,000 req/s offered) measures what the proxy adds at a moderate load. ' +
+      'Every peer gets the same load in the paced row, so it shows the run with the median p99 instead of the median throughput.',
     '',
     latency,
     '',

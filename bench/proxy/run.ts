@@ -101,12 +101,15 @@ async function main(): Promise<void> {
           runs[peer.name].push(result);
         }
       }
+      // a paced cell offers the same load to every peer: its representative run is the one with
+      // the median p99, not the median throughput
+      const key = options.delayMs ? (x: LoadResult) => x.p99Ms : (x: LoadResult) => x.rps;
       const cell: Cell = {
         label,
-        direct: medianBy(runs.direct, (x) => x.rps),
-        chp: medianBy(runs.chp, (x) => x.rps),
-        nbhub: medianBy(runs.nbhub, (x) => x.rps),
-        nginx: runs.nginx.length > 0 ? medianBy(runs.nginx, (x) => x.rps) : null,
+        direct: medianBy(runs.direct, key),
+        chp: medianBy(runs.chp, key),
+        nbhub: medianBy(runs.nbhub, key),
+        nginx: runs.nginx.length > 0 ? medianBy(runs.nginx, key) : null,
       };
       log(`${label}: direct ${Math.round(cell.direct.rps)}/s, CHP ${Math.round(cell.chp.rps)}/s, nbhub ${Math.round(cell.nbhub.rps)}/s` + (cell.nginx ? `, nginx ${Math.round(cell.nginx.rps)}/s` : ''));
       cells.push(cell);
