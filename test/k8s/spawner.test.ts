@@ -333,6 +333,12 @@ describe('hub restart, API cost, reconnection', { timeout: 120_000 }, () => {
 
     await Promise.all(started.map((s) => spawner.stop(s.state, GRACE)));
     assert.deepEqual(proxy.since(t1).sort(), users.map((u) => `DELETE /api/v1/namespaces/${NS}/pods/jupyter-${u}`).sort());
+    // These pods were deleted the moment they were Running, often before the fake kubelet had
+    // started their process: no process may outlive its pod (it would keep the pod's IP).
+    await eventually('no process left', async () => {
+      const { live, settingUp } = world.kubelet.processes();
+      return live.length === 0 && settingUp === 0 ? true : undefined;
+    }, 15_000);
     t.diagnostic(`API requests: ${spawnCalls.length / users.length} per spawn, 1 per stop, 0 per poll; 4 per spawner (list+watch of pods and events)`);
   });
 

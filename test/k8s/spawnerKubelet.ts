@@ -31,6 +31,8 @@ interface Running {
   namespace: string;
   name: string;
   child: ChildProcess | null;
+  /** Settles when run() has either started the process or given up; terminate() waits for it. */
+  starting: Promise<void>;
   exited: Promise<void>;
   terminating: boolean;
   logFile: string;
@@ -41,6 +43,11 @@ export interface FakeKubelet {
   volumeDir(claim: string, subPath?: string): string;
   /** Pods whose process is running now. */
   runningPods(): string[];
+  /**
+   * PIDs of every process this kubelet started that has not exited, tracked by a pod or not (an
+   * orphan is a bug), and how many process set-ups are still under way (they may yet start one).
+   */
+  processes(): { live: number[]; settingUp: number };
   stop(): Promise<void>;
 }
 
@@ -54,6 +61,8 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
   const byUid = new Map<string, Running>();
   const byName = new Map<string, Running>();
   const asRoot = process.getuid?.() === 0;
+  const children = new Set<ChildProcess>();
+  let settingUp = 0;
 
   const server = https.createServer(
     { cert: readFileSync(join(cluster.runDir, 'pki/apiserver.crt')), key: readFileSync(join(cluster.runDir, 'pki/apiserver.key')) },
@@ -160,15 +169,36 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
       .catch(() => undefined);
   }
 
-  async function run(pod: k8s.V1Pod): Promise<void> {
+  function run(pod: k8s.V1Pod): void {
     const uid = pod.metadata!.uid!;
-    const r: Running = { uid, namespace: pod.metadata!.namespace!, name: pod.metadata!.name!, child: null, exited: Promise.resolve(), terminating: false, logFile: join(root, 'logs', `${uid}.log`) };
+    const r: Running = {
+      uid,
+      namespace: pod.metadata!.namespace!,
+      name: pod.metadata!.name!,
+      child: null,
+      starting: Promise.resolve(),
+      exited: Promise.resolve(),
+      terminating: false,
+      logFile: join(root, 'logs', `${uid}.log`),
+    };
     byUid.set(uid, r);
+    settingUp++;
+    r.starting = startProcess(r, pod)
+      .catch(() => undefined)
+      .finally(() => settingUp--);
+  }
+
+  // A pod can be deleted while its process is being set up (a spawner that stops a server the
+  // moment the pod is Running): every await is followed by a check, so a deleted pod's process
+  // is never started after terminate() has released the pod. Such a process would outlive the
+  // test, keep its pod IP (which KWOK hands to the next pod) and keep the test file running.
+  async function startProcess(r: Running, pod: k8s.V1Pod): Promise<void> {
     try {
       await core.patchNamespacedPod({ name: r.name, namespace: r.namespace, body: { metadata: { finalizers: [...(pod.metadata!.finalizers ?? []), FINALIZER] } } }, MERGE);
     } catch {
       return; // already being deleted: too late to start it
     }
+    if (r.terminating) return;
     byName.set(`${r.namespace}/${r.name}`, r);
     const c = pod.spec!.containers[0];
     const home = homeOf(pod, c);
@@ -178,6 +208,7 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
     if (asRoot && runAs !== undefined) chownSync(home, runAs, gid ?? runAs);
     const argv = [...(c.command ?? []), ...(c.args ?? [])];
     const env = await envOf(pod, c, home);
+    if (r.terminating) return;
     const fd = openSync(r.logFile, 'a', 0o644);
     let child: ChildProcess;
     try {
@@ -192,6 +223,9 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
       closeSync(fd);
     }
     r.child = child;
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    child.once('error', () => children.delete(child)); // never started (ENOENT)
     r.exited = new Promise((ok) => {
       child.once('error', (e: NodeJS.ErrnoException) => {
         const msg = `failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "${argv[0]}": stat ${argv[0]}: no such file or directory: unknown`;
@@ -205,6 +239,7 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
 
   async function terminate(r: Running, graceSeconds: number): Promise<void> {
     r.terminating = true;
+    await r.starting;
     const child = r.child;
     if (child?.pid && child.exitCode === null && child.signalCode === null) {
       signalGroup(child.pid, 'SIGTERM');
@@ -237,7 +272,7 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
       if (r && !r.terminating) void terminate(r, pod.metadata.deletionGracePeriodSeconds ?? 30);
       return;
     }
-    if (!r && pod.status?.phase === 'Running' && pod.status.podIP && pod.spec?.containers?.length) void run(pod);
+    if (!r && pod.status?.phase === 'Running' && pod.status.podIP && pod.spec?.containers?.length) run(pod);
   };
   const informer = k8s.makeInformer(kc, `/api/v1/namespaces/${namespace}/pods`, () => core.listNamespacedPod({ namespace }));
   informer.on('add', onPod);
@@ -247,22 +282,25 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
   await informer.start();
 
   const killAll = () => {
-    for (const r of byUid.values()) signalGroup(r.child?.pid, 'SIGKILL');
+    for (const c of children) signalGroup(c.pid, 'SIGKILL');
   };
   process.on('exit', killAll);
 
   return {
     volumeDir,
+    processes: () => ({ live: [...children].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid ?? 0), settingUp }),
     runningPods: () => [...byUid.values()].filter((r) => r.child && r.child.exitCode === null && r.child.signalCode === null).map((r) => r.name),
     async stop() {
       stopped = true;
       await informer.stop();
       for (const r of [...byUid.values()]) {
         r.terminating = true;
+        await r.starting;
         signalGroup(r.child?.pid, 'SIGKILL');
         await r.exited;
         await releasePod(r);
       }
+      killAll(); // none should be left; if one is, it must not outlive the test file
       process.off('exit', killAll);
       await new Promise((ok) => server.close(ok));
       rmSync(root, { recursive: true, force: true });
