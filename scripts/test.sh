@@ -17,9 +17,18 @@ if [ "$#" -gt 0 ]; then files=("$@"); fi
 # but on Node 20 it also ended src/store/sqlite.test.ts in the middle of its second suite
 # without reporting the tests it never ran, so it is not used.
 limit="${NBHUB_TEST_TIMEOUT:-2700}"
+timeout --kill-after=60 "$limit" node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${files[@]}" &
+pid=$!
+# timeout(1) runs in a process group of its own, which a terminal's Ctrl-C does not reach: pass
+# it on (timeout passes it to the tests).
+trap 'kill -TERM "$pid" 2>/dev/null' INT TERM
 set +e
-timeout --kill-after=60 "$limit" node --import tsx --test --test-concurrency=1 --test-timeout=900000 --test-reporter=spec "${files[@]}"
-rc=$?
+while :; do
+  wait "$pid"
+  rc=$?
+  # above 128 is also what wait returns when a trapped signal interrupts it
+  if [ "$rc" -le 128 ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+done
 set -e
 if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
   echo "== tests did not finish within ${limit} s (NBHUB_TEST_TIMEOUT): the file after the last one reported above hung (files run in sorted order)" >&2
