@@ -184,7 +184,7 @@ export async function startFakeKubelet(cluster: TestCluster, namespace: string, 
     byUid.set(uid, r);
     settingUp++;
     r.starting = startProcess(r, pod)
-      .catch(() => undefined)
+      .catch((e: unknown) => console.error(`fake kubelet: pod ${r.namespace}/${r.name} not started:`, e))
       .finally(() => settingUp--);
   }
 
