@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normalizeUsername } from '../domain/names.ts';
 import { runLogin } from './pipeline.ts';
-import { isAuthRejected, type Authenticator, type LoginCredentials, type LoginPolicy } from './types.ts';
+import { isAuthDenied, isAuthRejected, type PasswordAuthenticator, type LoginCredentials, type LoginPolicy } from './types.ts';
 
 export interface AuthenticatorFixture {
-  authenticator: Authenticator;
+  authenticator: PasswordAuthenticator;
   /** Credentials that authenticate. */
   good: LoginCredentials;
   /** The name `authenticate(good)` reports, before the pipeline normalizes it. */
@@ -23,7 +23,11 @@ const openPolicy: LoginPolicy = {
   allowedUsers: new Set(),
   blockedUsers: new Set(),
   allowAll: true,
+  allowExistingUsers: false,
   isExistingUser: async () => false,
+  manageGroups: false,
+  allowedGroups: new Set(),
+  adminGroups: new Set(),
 };
 
 const HOSTILE: LoginCredentials[] = [
@@ -58,8 +62,8 @@ export function runAuthenticatorConformance(label: string, make: () => Promise<A
 
     it('accepts good credentials and reports the name', withFixture(async ({ authenticator: a, good, goodName }) => {
       const r = await a.authenticate(good);
-      assert.ok(r !== null && !isAuthRejected(r), 'good credentials must authenticate');
-      if (r && !isAuthRejected(r)) {
+      assert.ok(r !== null && !isAuthRejected(r) && !isAuthDenied(r), 'good credentials must authenticate');
+      if (r && !isAuthRejected(r) && !isAuthDenied(r)) {
         assert.equal(r.name, goodName);
         assert.ok(r.admin === null || typeof r.admin === 'boolean');
         assert.ok(r.authState === null || typeof r.authState === 'object');

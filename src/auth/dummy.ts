@@ -2,7 +2,7 @@
 // trials and tests only; it says so once, loudly, when created.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Authenticated, Authenticator, LoginCredentials } from './types.ts';
+import type { Authenticated, PasswordAuthenticator, LoginCredentials } from './types.ts';
 
 export interface DummyAuthenticatorOptions {
   /** null = any password is accepted; otherwise only this shared password. */
@@ -14,10 +14,10 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
-export class DummyAuthenticator implements Authenticator {
+export class DummyAuthenticator implements PasswordAuthenticator {
   readonly kind = 'dummy';
   readonly displayName = 'Dummy';
-  readonly usesPasswordForm = true;
+  readonly usesPasswordForm = true as const;
   private readonly passwordDigest: Buffer | null;
 
   constructor(opts: DummyAuthenticatorOptions) {

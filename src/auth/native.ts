@@ -16,7 +16,7 @@ import { normalizeUsername, validateUsername } from '../domain/names.ts';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { passwordProblem } from './passwordPolicy.ts';
 import type { AdminBootstrap } from './bootstrap.ts';
-import type { AuthRejected, Authenticated, Authenticator, LoginCredentials } from './types.ts';
+import type { AuthRejected, Authenticated, PasswordAuthenticator, LoginCredentials } from './types.ts';
 
 /** The part of the Store the native authenticator needs (an in-memory fake works in tests). */
 export type NativeAccounts = Pick<Store, 'getNativeUser' | 'createNativeUser' | 'updateNativeUser'>;
@@ -39,10 +39,10 @@ export type ChangeResult = { ok: true } | { ok: false; message: string };
 
 export const PENDING_APPROVAL_MESSAGE = 'Your account has not been approved by an administrator yet.';
 
-export class NativeAuthenticator implements Authenticator {
+export class NativeAuthenticator implements PasswordAuthenticator {
   readonly kind = 'native';
   readonly displayName = 'Native';
-  readonly usesPasswordForm = true;
+  readonly usesPasswordForm = true as const;
   readonly openSignup: boolean;
   private readonly minimumPasswordLength: number;
   private readonly adminUsers: ReadonlySet<string>;

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { runLogin, LOGIN_MESSAGES } from './pipeline.ts';
-import type { Authenticated, AuthRejected, Authenticator, LoginCredentials, LoginPolicy } from './types.ts';
+import { decideLogin, runLogin, LOGIN_MESSAGES } from './pipeline.ts';
+import type { Authenticated, AuthRejected, PasswordAuthenticator, LoginCredentials, LoginPolicy } from './types.ts';
 
 /** Accepts password "ok" for anyone; records every call. */
-class FakeAuth implements Authenticator {
+class FakeAuth implements PasswordAuthenticator {
   readonly kind = 'fake';
   readonly displayName = 'Fake';
-  readonly usesPasswordForm = true;
+  readonly usesPasswordForm = true as const;
   calls: string[] = [];
   constructor(
     private readonly opts: { admin?: boolean | null; rename?: (n: string) => string; normalize?: (n: string) => string; reject?: boolean } = {},
@@ -28,7 +28,11 @@ const policy = (p: Partial<LoginPolicy> = {}): LoginPolicy => ({
   allowedUsers: new Set(),
   blockedUsers: new Set(),
   allowAll: false,
+  allowExistingUsers: true,
   isExistingUser: async () => false,
+  manageGroups: false,
+  allowedGroups: new Set(),
+  adminGroups: new Set(),
   ...p,
 });
 
@@ -99,7 +103,61 @@ describe('runLogin', () => {
     assert.equal(asked, 0);
   });
   it('identity-source failures propagate', async () => {
-    const broken: Authenticator = { kind: 'b', displayName: 'B', usesPasswordForm: true, authenticate: async () => { throw new Error('LDAP down'); } };
+    const broken: PasswordAuthenticator = { kind: 'b', displayName: 'B', usesPasswordForm: true, authenticate: async () => { throw new Error('LDAP down'); } };
     await assert.rejects(runLogin(broken, { username: 'a', password: 'b' }, policy()), /LDAP down/);
+  });
+});
+
+describe('decideLogin: identity-provider rules (oauthenticator 17 order)', () => {
+  const plain = {};
+  const who = (extra: Partial<Authenticated> = {}): Authenticated => ({ name: 'Alice', admin: null, authState: null, ...extra });
+
+  it('closed by default: nobody but admins without an allow rule', async () => {
+    const p = policy({ allowExistingUsers: false, isExistingUser: async () => true, adminUsers: new Set(['root']) });
+    assert.equal((await decideLogin(plain, who(), p)).ok, false);
+    const root = await decideLogin(plain, who({ name: 'root' }), p);
+    assert.ok(root.ok && root.admin === true);
+  });
+  it('allow_existing_users admits users the hub knows', async () => {
+    const p = policy({ allowExistingUsers: true, isExistingUser: async (n) => n === 'alice' });
+    assert.equal((await decideLogin(plain, who(), p)).ok, true);
+    assert.equal((await decideLogin(plain, who({ name: 'bob' }), p)).ok, false);
+  });
+  it('allowed_groups admit members only with manage_groups', async () => {
+    const base = { allowedGroups: new Set(['physics']), allowExistingUsers: false };
+    const managed = await decideLogin(plain, who({ groups: ['physics', 'physics'] }), policy({ ...base, manageGroups: true }));
+    assert.deepEqual(managed, { ok: true, name: 'alice', admin: null, authState: null, groups: ['physics'] });
+    assert.equal((await decideLogin(plain, who({ groups: ['physics'] }), policy(base))).ok, false);
+    assert.equal((await decideLogin(plain, who({ groups: ['chemistry'] }), policy({ ...base, manageGroups: true }))).ok, false);
+  });
+  it('admin_groups grant admin, and revoke it from a user who left them', async () => {
+    const p = policy({ manageGroups: true, adminGroups: new Set(['staff']), allowAll: true });
+    const staff = await decideLogin(plain, who({ groups: ['staff'] }), p);
+    assert.ok(staff.ok && staff.admin === true);
+    const left = await decideLogin(plain, who({ groups: ['students'] }), p);
+    assert.ok(left.ok && left.admin === false);
+    // listed in admin_users: stays admin whatever the groups
+    const listed = await decideLogin(plain, who({ groups: [] }), policy({ ...p, adminUsers: new Set(['alice']) }));
+    assert.ok(listed.ok && listed.admin === true);
+    // admin_groups are also an allow rule
+    const closed = await decideLogin(plain, who({ groups: ['staff'] }), policy({ ...p, allowAll: false, allowExistingUsers: false }));
+    assert.ok(closed.ok && closed.admin === true);
+  });
+  it('a provider rule admits; blocked users stay out even then', async () => {
+    const p = policy({ allowExistingUsers: false, blockedUsers: new Set(['mallory']) });
+    assert.equal((await decideLogin(plain, who({ allowedByProvider: true }), p)).ok, true);
+    const blocked = await decideLogin(plain, who({ name: 'Mallory', allowedByProvider: true }), p);
+    assert.deepEqual(blocked, { ok: false, reason: 'blocked', userMessage: LOGIN_MESSAGES.blocked });
+  });
+  it('custom_403_message replaces the refusal text; a provider denial is passed on', async () => {
+    const custom = { custom403Message: 'Ask the course staff for access.' };
+    const p = policy({ allowExistingUsers: false });
+    assert.deepEqual(await decideLogin(custom, who(), p), { ok: false, reason: 'not-allowed', userMessage: 'Ask the course staff for access.' });
+    const denied = await decideLogin(plain, { denied: true, userMessage: 'Not in the hosted domain.', reason: 'hd' }, p);
+    assert.deepEqual(denied, { ok: false, reason: 'denied', userMessage: 'Not in the hosted domain.' });
+  });
+  it('an authenticator may keep the case and spaces of names', async () => {
+    const out = await decideLogin({ lowercaseNames: false }, who({ name: ' Jane Doe (WMF) ' }), policy({ allowAll: true }));
+    assert.ok(out.ok && out.name === 'Jane Doe (WMF)');
   });
 });

@@ -13,6 +13,14 @@ export interface CrossCheck {
   check(config: Config): ConfigFinding[];
 }
 
+/**
+ * Until server lifecycle state lives in the database (issue: high availability), a second hub
+ * replica would keep readiness in its own memory, delete the routes of servers another replica
+ * started and stop servers another replica is still starting. So only one is allowed.
+ */
+export const HUB_REPLICAS_REFUSAL =
+  'must be 1: each hub replica still keeps server state (readiness, pending spawns, routes) in its own memory, so a second replica would stop or unroute servers the first one started; several replicas are not supported yet';
+
 const missing = (path: ConfigPath, why: string, anchor?: ConfigPath): ConfigFinding => ({ path, anchor, message: `is required ${why}` });
 
 export const CROSS_CHECKS: CrossCheck[] = [
@@ -23,8 +31,8 @@ export const CROSS_CHECKS: CrossCheck[] = [
       if ((hub.db.type === 'postgres' || hub.db.type === 'mysql') && !hub.db.url) {
         out.push(missing(['hub', 'db', 'url'], `when hub.db.type is ${hub.db.type} (or set NBHUB_DB_URL)`, ['hub', 'db', 'type']));
       }
-      if (hub.replicas > 1 && hub.db.type.startsWith('sqlite')) {
-        out.push({ path: ['hub', 'replicas'], message: 'several hub replicas share state through the database: use hub.db.type postgres or mysql' });
+      if (hub.replicas > 1) {
+        out.push({ path: ['hub', 'replicas'], message: HUB_REPLICAS_REFUSAL });
       }
       return out;
     },

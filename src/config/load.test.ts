@@ -137,7 +137,7 @@ test('z2jh guide snippets (environment, resources, storage, security, pre-puller
   assert.equal(config.singleuser.networkPolicy.egress.length, 3);
   assert.equal(config.proxy.service.annotations['service.beta.kubernetes.io/aws-load-balancer-connection-idle-timeout'], '3600');
   assert.deepEqual(config.prePuller.extraImages['ubuntu-xenial'], { name: 'ubuntu', tag: 16.04, policy: 'IfNotPresent' });
-  assert.deepEqual(config.auth.admin, { users: ['adminuser1', 'adminuser2'], access: false });
+  assert.deepEqual(config.auth.admin, { users: ['adminuser1', 'adminuser2'], groups: [], access: false });
 });
 
 test("z2jh guide's Active Directory example validates", () => {
@@ -303,6 +303,15 @@ test('an environment override satisfies a cross-key rule (postgres needs hub.db.
     ['hub.db.url', 3, 'is required when hub.db.type is postgres (or set NBHUB_DB_URL)'],
   ]);
   assert.equal(loadConfig({ text, env: { NBHUB_DB_URL: 'postgresql://db/nbhub' } }).config.hub.db.url, 'postgresql://db/nbhub');
+});
+
+test('hub.replicas above 1 is refused, whatever the database, and says why', () => {
+  for (const db of ['', '  db:\n    type: postgres\n    url: postgresql://db/nbhub\n', '  db:\n    type: mysql\n    url: mysql://db/nbhub\n']) {
+    const problems = problemsOf(`hub:\n  replicas: 2\n${db}`);
+    assert.deepEqual(problems.map((p) => [p.path, p.line]), [['hub.replicas', 2]]);
+    assert.match(problems[0].message, /must be 1: each hub replica still keeps server state .* in its own memory/);
+  }
+  assert.equal(loadConfig({ text: 'hub:\n  replicas: 1\n' }).config.hub.replicas, 1);
 });
 
 test('cross-key rules: https manual, github credentials, one default profile', () => {

@@ -28,12 +28,20 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
   const a = config.auth;
   const adminUsers = names(a.admin.users);
   const allowedUsers = names(a.allowed.users);
+  // dummy and native keep JupyterHub's base Authenticator defaults (open when no allow rule is
+  // set, existing users allowed); identity providers follow oauthenticator: closed by default.
+  const hubKeepsAccounts = a.type === 'dummy' || a.type === 'native';
+  const noAllowRule = allowedUsers.size === 0 && a.allowed.groups.length === 0;
   const policy: LoginPolicy = {
     adminUsers,
     allowedUsers,
     blockedUsers: names(a.blocked.users),
-    allowAll: allowedUsers.size === 0,
+    allowAll: a.allowed.all ?? (hubKeepsAccounts && noAllowRule),
+    allowExistingUsers: a.allowed.existingUsers ?? hubKeepsAccounts,
     isExistingUser: async (n) => (await store.getUser(n)) !== null,
+    manageGroups: a.manageGroups,
+    allowedGroups: new Set(a.allowed.groups),
+    adminGroups: new Set(a.admin.groups),
   };
   const log = logger.child({ component: 'auth' });
   switch (a.type) {
@@ -64,7 +72,7 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
       return {
         authenticator: native,
         // with native accounts, having an approved account is what allows a login
-        policy: { ...policy, allowAll: allowedUsers.size === 0 },
+        policy,
         adminUsers,
         native: {
           openSignup: a.native.openSignup,

@@ -44,7 +44,8 @@ test('the templates refuse what the chart cannot run', async () => {
   for (const [values, message] of [
     [{ spawner: { kind: 'local' } }, /spawner\.kind: the Helm chart runs user servers as pods \(kubernetes\), not local/],
     [{ hub: { port: 0 } }, /hub\.port: the Helm chart needs a fixed hub port/],
-    [{ hub: { replicas: 2 } }, /hub\.replicas: several hub replicas .* postgres or mysql/],
+    [{ hub: { replicas: 2 } }, /hub\.replicas: must be 1: each hub replica still keeps server state/],
+    [{ hub: { replicas: 3, db: { type: 'postgres', url: 'postgresql://db/nbhub' } } }, /hub\.replicas: must be 1/],
     [{ proxy: { https: { enabled: true, type: 'letsencrypt', letsencrypt: { contactEmail: 'a@example.org' } } } }, /proxy\.https\.hosts must name at least one domain/],
     [{ proxy: { https: { enabled: true, type: 'manual' } } }, /proxy\.https\.manual\.(cert|key) is required/],
   ] as const) {

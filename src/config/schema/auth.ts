@@ -5,16 +5,16 @@ import { SecretString } from './common.ts';
 import {
   AzureadSchema,
   CilogonSchema,
-  GenericOAuthSchema,
   GithubInputSchema,
   GithubResolvedSchema,
   GitlabSchema,
   GlobusSchema,
   GoogleInputSchema,
   GoogleResolvedSchema,
-  LdapSchema,
-  OidcSchema,
 } from './authProviders.ts';
+import { GenericOAuthSchema, OidcSchema } from './oauth.ts';
+import { LdapSchema } from './ldap.ts';
+import { MediawikiSchema } from './mediawiki.ts';
 
 export const AUTH_TYPES = [
   'dummy',
@@ -28,6 +28,7 @@ export const AUTH_TYPES = [
   'generic-oauth',
   'oidc',
   'ldap',
+  'mediawiki',
   'custom',
 ] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
@@ -51,14 +52,46 @@ function authProperties<G extends TSchema, O extends TSchema>(github: G, google:
     type: Key(
       StringEnum(AUTH_TYPES),
       'dummy',
-      'How users log in. dummy: any name, optional shared password (testing only); native: accounts with passwords kept by the hub; github, google, cilogon, globus, gitlab, azuread, generic-oauth, oidc: an OAuth provider (settings in the section of that name); ldap: a directory; custom: an oauthenticator class name from z2jh, mapped to the matching built-in.',
+      'How users log in. dummy: any name, optional shared password (testing only); native: accounts with passwords kept by the hub; github, google, cilogon, globus, gitlab, azuread, generic-oauth, oidc: an OAuth provider (settings in the section of that name); ldap: a directory; mediawiki: a MediaWiki wiki (OAuth 1.0a); custom: an oauthenticator class name from z2jh, mapped to the matching built-in.',
     ),
     admin: Section('Hub administrators.', {
       users: Key(StringList(), [], 'Users who are admins (granted at login and at start).'),
+      groups: Key(
+        StringList(),
+        [],
+        'Members of these hub groups are admins (needs auth.manageGroups). A user in none of them and not in admin.users loses admin at their next login.',
+      ),
       access: Key(Type.Boolean(), true, 'Whether admins may access other users’ servers.'),
     }),
-    allowed: Users('Users allowed to log in; empty: anyone the authenticator accepts (admins are always allowed).'),
+    allowed: Section('Who may log in besides admins (admins are always allowed). A user is let in by the first rule that admits them.', {
+      users: Key(StringList(), [], 'User names allowed to log in.'),
+      groups: Key(StringList(), [], 'Members of these hub groups may log in (needs auth.manageGroups).'),
+      all: Key(
+        Nullable(Type.Boolean()),
+        null,
+        'Anyone the authenticator accepts may log in. null: true for dummy and native when no allow rule is set, false for every identity provider (as oauthenticator: set an allow rule or this).',
+      ),
+      existingUsers: Key(
+        Nullable(Type.Boolean()),
+        null,
+        'Users that already exist in the hub (e.g. added by an admin) may log in. null: true for dummy and native, false for identity providers.',
+      ),
+    }),
     blocked: Users('Users never allowed to log in, even if the authenticator accepts them.'),
+    manageGroups: Key(
+      Type.Boolean(),
+      false,
+      'The identity provider’s groups (OAuth auth state, see <provider>.authStateGroupsKey) become each user’s hub groups at every login.',
+    ),
+    autoLogin: Key(Type.Boolean(), false, 'Skip the login page: send people straight to the identity provider.'),
+    refresh: Section('Re-checking a logged-in user with the identity provider (needs auth.state.enabled).', {
+      maxAgeSeconds: Key(Type.Integer({ minimum: 0 }), 300, 'Auth info older than this is re-checked on the user’s next request (auth_refresh_age); 0: only before spawns.'),
+      preSpawn: Key(
+        Nullable(Type.Boolean()),
+        null,
+        'Re-check before starting a server; a user whose re-check fails must log in again first. null: true when auth state is enabled.',
+      ),
+    }),
     dummy: Section('The dummy authenticator (auth.type: dummy).', {
       password: Key(SecretString(), null, 'Shared password every user must give; null: none (only for tests and demos).'),
     }),
@@ -76,6 +109,7 @@ function authProperties<G extends TSchema, O extends TSchema>(github: G, google:
     genericOAuth: GenericOAuthSchema,
     oidc: OidcSchema,
     ldap: LdapSchema,
+    mediawiki: MediawikiSchema,
     custom: Section('z2jh’s custom authenticator (auth.type: custom).', {
       className: Key(
         Nullable(Type.String({ minLength: 1 })),

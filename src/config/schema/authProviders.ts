@@ -1,20 +1,9 @@
-// `auth.<provider>:` — settings of each OAuth 2.0 / OpenID Connect login provider and LDAP.
+// `auth.<provider>:` — settings of the OAuth 2.0 / OpenID Connect providers with rules of
+// their own (GitHub, Google, CILogon, Globus, GitLab, Azure AD). The settings every OAuth
+// provider shares are in oauth.ts.
 import { Type } from '@sinclair/typebox';
-import { Deprecated, FreeObject, Key, Nullable, Section, StringList } from './helpers.ts';
-import { SecretString } from './common.ts';
-
-const Url = () => Nullable(Type.String({ format: 'uri' }));
-
-/** clientId, clientSecret, callbackUrl, scopes: shared by every OAuth provider. */
-function oauthBase(provider: string, authType: string) {
-  const required = `required with auth.type ${authType}`;
-  return {
-    clientId: Key(Nullable(Type.String({ minLength: 1 })), null, `OAuth client id registered with ${provider} (${required}).`),
-    clientSecret: Key(SecretString(), null, `OAuth client secret from ${provider} (${required}).`),
-    callbackUrl: Key(Url(), null, 'Redirect URL registered with the provider; null: <public URL>/hub/oauth_callback.'),
-    scopes: Key(StringList(), [], 'OAuth scopes requested; empty: the provider’s usual minimum.'),
-  };
-}
+import { Deprecated, Key, Nullable, Section, StringList } from './helpers.ts';
+import { oauthBase } from './oauth.ts';
 
 const githubProperties = {
   ...oauthBase('GitHub', 'github'),
@@ -70,45 +59,3 @@ export const AzureadSchema = Section('Log in with Microsoft Entra ID (Azure AD).
   usernameClaim: Key(Type.String({ minLength: 1 }), 'name', 'Claim used as the user name.'),
 });
 
-/** Any OAuth 2.0 provider (genericOAuth) or an OpenID Connect provider (oidc). */
-function genericSection(description: string, authType: string, loginService: string) {
-  return Section(description, {
-    ...oauthBase('the provider', authType),
-    authorizeUrl: Key(Url(), null, 'Authorization endpoint; null: from issuer discovery (or OAUTH2_AUTHORIZE_URL in the environment).'),
-    tokenUrl: Key(Url(), null, 'Token endpoint; null: from issuer discovery (or OAUTH2_TOKEN_URL).'),
-    userdataUrl: Key(Url(), null, 'User info endpoint; null: from issuer discovery (or OAUTH2_USERDATA_URL).'),
-    issuer: Key(Url(), null, 'OpenID Connect issuer; its /.well-known/openid-configuration provides the endpoints left null.'),
-    usernameKey: Key(Type.String({ minLength: 1 }), 'preferred_username', 'Field of the user info used as the user name (e.g. sub, email).'),
-    userdataMethod: Key(Type.Unsafe<'GET' | 'POST'>({ type: 'string', enum: ['GET', 'POST'] }), 'GET', 'HTTP method of the user info request.'),
-    userdataParams: Key(FreeObject(), {}, 'Extra query parameters of the user info request.'),
-    loginService: Key(Type.String(), loginService, 'Name on the login button.'),
-  });
-}
-
-export const GenericOAuthSchema = genericSection('Log in with any OAuth 2.0 provider.', 'generic-oauth', 'OAuth 2.0');
-export const OidcSchema = genericSection('Log in with an OpenID Connect provider.', 'oidc', 'OpenID Connect');
-
-export const LdapSchema = Section('Log in with LDAP or Active Directory.', {
-  server: Section('The directory server.', {
-    address: Key(Nullable(Type.String({ minLength: 1 })), null, 'Host name of the server (required for ldap).'),
-    port: Key(Nullable(Type.Integer({ minimum: 1, maximum: 65535 })), null, 'Port; null: 636 with ssl, else 389.'),
-    ssl: Key(Type.Boolean(), false, 'Connect over TLS (ldaps).'),
-  }),
-  dn: Section('How a login name becomes a bind DN.', {
-    templates: Key(StringList(), [], 'DN templates tried in turn, e.g. uid={username},ou=people,dc=example,dc=org.'),
-    lookup: Key(Type.Boolean(), false, 'Look the DN up with a search before binding.'),
-    search: Section('The search used when lookup is true.', {
-      filter: Key(Nullable(Type.String()), null, 'Search filter, e.g. ({login_attr}={login}).'),
-      user: Key(Nullable(Type.String()), null, 'DN to bind as for the search; null: anonymous.'),
-      password: Key(SecretString(), null, 'Password of that DN.'),
-    }),
-    user: Section('Where users are and how their names look.', {
-      searchBase: Key(Nullable(Type.String()), null, 'Base DN searched for users.'),
-      escape: Key(Type.Boolean(), false, 'Escape special characters in the user name before putting it in a DN.'),
-      validRegex: Key(Type.String(), '^[a-z][.a-z0-9_-]*$', 'User names that may try to log in.'),
-      dnAttribute: Key(Nullable(Type.String()), null, 'Attribute holding the name used in the DN (e.g. cn).'),
-      attribute: Key(Nullable(Type.String()), null, 'Attribute matched against the login name (e.g. sAMAccountName, uid).'),
-    }),
-  }),
-  allowedGroups: Key(StringList(), [], 'Only members of these group DNs may log in; empty: any.'),
-});

@@ -99,7 +99,7 @@ function hubProperties<E extends TSchema>(extraEnv: E) {
     extraVolumes: Key(FreeObjectList(), [], 'Extra Volume objects in the hub pod.'),
     extraVolumeMounts: Key(FreeObjectList(), [], 'Extra VolumeMount objects in the hub container.'),
     extraContainers: Key(FreeObjectList(), [], 'Extra containers in the hub pod (e.g. a database proxy).'),
-    replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of hub replicas; more than one needs a shared database (postgres or mysql).'),
+    replicas: Key(Type.Integer({ minimum: 1 }), 1, 'Number of hub replicas. Only 1 for now: a hub replica keeps server state in its own memory, so config check and the chart refuse more.'),
     uid: Key(Type.Integer({ minimum: 0 }), 1000, 'User id the hub container runs as (Kubernetes).'),
     fsGid: Key(Type.Integer({ minimum: 0 }), 1000, 'Group id owning the hub’s volumes (Kubernetes).'),
     version: Key(

@@ -1,6 +1,6 @@
 // `singleuser:` — what each user's server looks like: image, command, limits, storage, pod.
 import { Type, type TSchema } from '@sinclair/typebox';
-import { Deprecated, FreeObject, FreeObjectList, Key, Nullable, Section, StringEnum, StringList } from './helpers.ts';
+import { Deprecated, FreeObject, FreeObjectList, Key, MapOf, Nullable, Section, StringEnum, StringList } from './helpers.ts';
 import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection } from './common.ts';
 
 export const STORAGE_TYPES = ['dynamic', 'static', 'none'] as const;
@@ -70,6 +70,11 @@ function singleuserProperties<E extends TSchema>(extraEnv: E) {
     defaultUrl: Key(Type.String(), '/lab', 'Page users land on inside their server, e.g. /lab or /tree.'),
     notebookDir: Key(Nullable(Type.String()), null, 'Directory the server starts in; null: the home directory.'),
     extraEnv: Key(extraEnv, {}, 'Extra environment variables of the user servers.'),
+    authStateEnv: Key(
+      MapOf(Type.String({ minLength: 1 })),
+      {},
+      'Environment variables of the user servers taken from the user’s auth state (needs auth.state.enabled): variable name → key or dotted path, e.g. ACCESS_TOKEN: access_token.',
+    ),
     startTimeout: Key(Type.Number({ exclusiveMinimum: 0 }), 300, 'Seconds a server may take to start before the start fails.'),
     httpTimeout: Key(Type.Number({ exclusiveMinimum: 0 }), 30, 'Seconds a started server may take to answer HTTP before the start fails.'),
     memory: Section('Memory per user server: sizes like 1G, 512M, 2Gi, or bytes.', {

@@ -52,7 +52,9 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
         loginPage(ctx, xsrf, next, { error: 'Your session form expired. Please try again.', username }),
       );
     }
-    const outcome = await runLogin(ctx.authenticator, { username, password }, ctx.loginPolicy);
+    const a = ctx.authenticator;
+    if (!a.usesPasswordForm) throw new HubError(404, `This hub logs in with ${a.displayName}`);
+    const outcome = await runLogin(a, { username, password }, ctx.loginPolicy);
     if (!outcome.ok) {
       ctx.logger.info({ reason: outcome.reason }, 'failed login');
       const xsrf = xsrfToken(ctx, req, reply);
