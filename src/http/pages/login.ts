@@ -6,6 +6,7 @@ import { xsrfToken, xsrfValid } from '../csrf.ts';
 import { endSession, readSession, startSession } from '../session.ts';
 import { safeNext } from './nav.ts';
 import { runLogin } from '../../auth/pipeline.ts';
+import type { LoginOutcome } from '../../auth/types.ts';
 import { HubError } from '../../hub/errors.ts';
 
 function loginPage(ctx: HubContext, xsrf: string, next: string, opts: { error?: string; username?: string; notice?: string } = {}): string {
@@ -60,7 +61,7 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
       const xsrf = xsrfToken(ctx, req, reply);
       return reply.status(403).type('text/html; charset=utf-8').send(loginPage(ctx, xsrf, next, { error: outcome.userMessage, username }));
     }
-    await ensureUser(ctx, outcome.name, outcome.admin, outcome.authState);
+    await ensureUser(ctx, outcome);
     await startSession(ctx, req, reply, outcome.name);
     ctx.logger.info({ user: outcome.name }, 'user logged in');
     return reply.redirect(next, 302);
@@ -78,8 +79,14 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
   if (ctx.native) registerSignup(app, ctx);
 }
 
-/** Creates the hub user on first login; keeps `admin` in step with config/authenticator. */
-export async function ensureUser(ctx: HubContext, name: string, admin: boolean | null, authState: Record<string, unknown> | null): Promise<void> {
+export type LoginSuccess = Extract<LoginOutcome, { ok: true }>;
+
+/**
+ * After a successful login (password or identity provider): creates the hub user on first
+ * login and keeps `admin` in step with config/authenticator.
+ */
+export async function ensureUser(ctx: HubContext, outcome: LoginSuccess): Promise<void> {
+  const { name, admin, authState } = outcome;
   const u = await ctx.store.getUser(name);
   if (!u) {
     await ctx.store.createUsers([name], { admin: admin === true, now: ctx.now() }).catch(async (e) => {
