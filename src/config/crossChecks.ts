@@ -135,6 +135,10 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     }
   }
   if (auth.type === 'azuread' && !auth.azuread.tenantId) out.push(missing(['auth', 'azuread', 'tenantId'], 'for auth.type azuread', typeAt));
+  if (auth.type === 'mediawiki') {
+    if (!auth.mediawiki.clientId) out.push(missing(['auth', 'mediawiki', 'clientId'], 'for auth.type mediawiki (the consumer key)', typeAt));
+    if (!auth.mediawiki.clientSecret) out.push(missing(['auth', 'mediawiki', 'clientSecret'], 'for auth.type mediawiki (the consumer secret)', typeAt));
+  }
   if (auth.type === 'ldap') {
     if (!auth.ldap.server.address) out.push(missing(['auth', 'ldap', 'server', 'address'], 'for auth.type ldap', typeAt));
     if (!auth.ldap.dn.templates.length && !auth.ldap.dn.lookup) {

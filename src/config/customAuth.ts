@@ -86,6 +86,17 @@ const CLASSES: Record<string, ClassMapping> = {
       allowed_groups: t('ldap.allowedGroups', 'list'),
     },
   },
+  // entry point `mediawiki`; executor_threads has no meaning here (no thread pool) and is ignored with a warning
+  MWOAuthenticator: {
+    type: 'mediawiki',
+    section: 'mediawiki',
+    keys: {
+      client_id: t('mediawiki.clientId'),
+      client_secret: t('mediawiki.clientSecret'),
+      mw_index_url: t('mediawiki.mwIndexUrl'),
+      login_service: t('mediawiki.loginService'),
+    },
+  },
   DummyAuthenticator: { type: 'dummy', section: 'dummy', keys: { password: t('dummy.password') } },
   NativeAuthenticator: {
     type: 'native',

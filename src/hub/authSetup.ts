@@ -8,6 +8,8 @@ import type { Authenticator, LoginPolicy } from '../auth/types.ts';
 import { DummyAuthenticator } from '../auth/dummy.ts';
 import { NativeAuthenticator } from '../auth/native.ts';
 import { AdminBootstrap } from '../auth/bootstrap.ts';
+import { MediawikiAuthenticator } from '../auth/mediawiki/authenticator.ts';
+import { normalizeLoginName } from '../auth/pipeline.ts';
 import { normalizeUsername } from '../domain/names.ts';
 import type { NativeSignup } from '../http/context.ts';
 import { HubError } from './errors.ts';
@@ -98,6 +100,22 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
             );
           }
         },
+      };
+    }
+    case 'mediawiki': {
+      const m = a.mediawiki;
+      // clientId/clientSecret: the cross-checks refuse a config without them
+      const authenticator = new MediawikiAuthenticator({ settings: { ...m, clientId: m.clientId ?? '', clientSecret: m.clientSecret ?? '' }, logger: log });
+      // The wiki's names keep case and spaces ("Jane Doe (WMF)"), so the configured lists do too.
+      const keep = (list: readonly string[]) => new Set(list.map((n) => normalizeLoginName(authenticator, n)));
+      const wikiAdmins = keep(a.admin.users);
+      return {
+        authenticator,
+        policy: { ...policy, adminUsers: wikiAdmins, allowedUsers: keep(a.allowed.users), blockedUsers: keep(a.blocked.users) },
+        adminUsers: wikiAdmins,
+        native: null,
+        bootstrap: null,
+        afterStart: async () => undefined,
       };
     }
     default:
