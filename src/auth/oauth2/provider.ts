@@ -71,6 +71,13 @@ export interface OAuthProvider {
   readonly requiredScopes?: readonly string[];
   /** Key (or dotted path) of the user info holding the name, when the config sets none. */
   readonly defaultUsernameClaim: string;
+  /** Auth state key holding the user info (oauthenticator's user_auth_state_key); default 'oauth_user'. */
+  readonly userAuthStateKey?: string;
+  /**
+   * Dotted path in the auth state read for the user's groups (with auth.manageGroups) when the
+   * config sets no authStateGroupsKey and decide() returns no groups; absent: no groups.
+   */
+  readonly defaultAuthStateGroupsKey?: string;
   /** How the access token goes to the userinfo endpoint and the provider's APIs. */
   readonly authScheme?: 'Bearer' | 'token';
   /** Extra parameters on the authorize redirect (e.g. Google's hd, CILogon's selected_idp). */
