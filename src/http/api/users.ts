@@ -9,6 +9,8 @@ import { HubError } from '../../hub/errors.ts';
 import { normalizeUsername, validateUsername } from '../../domain/names.ts';
 import type { UserSort, UserStateFilter } from '../../store/types.ts';
 import { StoreConflictError } from '../../store/types.ts';
+import { normalizeLoginName } from '../../auth/pipeline.ts';
+import type { Authenticator } from '../../auth/types.ts';
 
 const READ_USER_SCOPES = ['read:users', 'read:users:name', 'read:servers', 'read:users:groups', 'read:users:activity', 'read:roles:users'];
 const STATES = new Set(['active', 'ready', 'inactive']);
@@ -21,10 +23,14 @@ function flag(q: Record<string, unknown>, name: string): boolean {
   return v !== undefined && v !== 'false' && v !== '0';
 }
 
-/** Normalizes and validates a user name from the API; 400 names the field. */
-export function apiUsername(raw: unknown, field: string): string {
+/**
+ * Normalizes and validates a user name from the API; 400 names the field. With the hub's
+ * authenticator, its normalization applies (JupyterHub's authenticator.normalize_username):
+ * a wiki's "Jane Doe (WMF)" keeps its case.
+ */
+export function apiUsername(raw: unknown, field: string, authenticator?: Pick<Authenticator, 'normalizeName' | 'lowercaseNames'>): string {
   if (typeof raw !== 'string') throw new HubError(400, `${field} must be a string`);
-  const name = normalizeUsername(raw);
+  const name = authenticator ? normalizeLoginName(authenticator, raw) : normalizeUsername(raw);
   const problem = validateUsername(name);
   if (problem) throw new HubError(400, `Invalid username ${JSON.stringify(raw)} in ${field}: ${problem}`);
   return name;
@@ -68,7 +74,7 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     const admin = body.admin === undefined ? false : body.admin;
     if (typeof admin !== 'boolean') throw new HubError(400, 'admin must be true or false');
     if (admin && !id.admin) throw new HubError(403, 'Only admins can create admin users');
-    const wanted = [...new Set(body.usernames.map((n, i) => apiUsername(n, `usernames[${i}]`)))];
+    const wanted = [...new Set(body.usernames.map((n, i) => apiUsername(n, `usernames[${i}]`, ctx.authenticator)))];
     const blocked = wanted.filter((n) => ctx.loginPolicy.blockedUsers.has(n));
     if (blocked.length) throw new HubError(400, `Blocked users cannot be created: ${blocked.join(', ')}`);
     const toCreate: string[] = [];
@@ -91,7 +97,7 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
 
   app.post<{ Params: Params }>('/api/users/:name', async (req, reply) => {
     const id = await requireScope(ctx, req, ['admin:users'], { user: req.params.name });
-    const name = apiUsername(req.params.name, 'name');
+    const name = apiUsername(req.params.name, 'name', ctx.authenticator);
     const body = (req.body ?? {}) as Record<string, unknown>;
     const admin = body.admin === undefined ? false : body.admin;
     if (typeof admin !== 'boolean') throw new HubError(400, 'admin must be true or false');
@@ -118,7 +124,7 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     if (!u) throw new HubError(404, `No such user: ${name}`);
     const patch: { name?: string; admin?: boolean; authState?: Record<string, unknown> | null } = {};
     if (body.name !== undefined) {
-      const newName = apiUsername(body.name, 'name');
+      const newName = apiUsername(body.name, 'name', ctx.authenticator);
       if (newName !== name && (await ctx.store.getUser(newName))) throw new HubError(400, `User ${newName} already exists, username must be unique`);
       if (ctx.servers.activeCount() && (await ctx.store.listServersOfUser(name)).some((s) => s.phase !== 'stopped')) {
         throw new HubError(400, `Stop ${name}'s servers before renaming`);
