@@ -6,6 +6,8 @@ import type { ServerManager } from '../hub/servers.ts';
 import type { ProxyClient } from '../proxy/types.ts';
 import type { IdentityCache } from './identity.ts';
 import type { ProfileFormModel } from '../spawner/kubernetes/profiles.ts';
+import type { AuthStates } from '../hub/authStates.ts';
+import type { AuthRefresher } from '../hub/authRefresh.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -30,6 +32,10 @@ export interface HubContext {
   proxy: ProxyClient;
   authenticator: Authenticator;
   loginPolicy: LoginPolicy;
+  /** Users' auth state, decrypted on read and sealed on write (no-op when auth.state is off). */
+  authStates: AuthStates;
+  /** Re-checks users with the authenticator when their auth is stale, and before spawns. */
+  authRefresh: AuthRefresher;
   adminUsers: ReadonlySet<string>;
   /** Admins may open other users' servers (auth.admin.access). */
   adminAccess: boolean;

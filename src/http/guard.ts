@@ -22,6 +22,7 @@ export async function apiIdentity(ctx: HubContext, req: FastifyRequest): Promise
     const s = await readSession(ctx, req);
     if (s && xsrfValid(req)) id = await ctx.identities.fromSession(s);
   }
+  id = await refreshed(ctx, id);
   identities.set(req, id);
   if (id) ctx.identities.noteActivity(id).catch((err) => ctx.logger.warn({ err }, 'could not record activity'));
   return id;
@@ -31,10 +32,20 @@ export async function apiIdentity(ctx: HubContext, req: FastifyRequest): Promise
 export async function pageIdentity(ctx: HubContext, req: FastifyRequest): Promise<Identity | null> {
   if (identities.has(req)) return identities.get(req)!;
   const s = await readSession(ctx, req);
-  const id = s ? await ctx.identities.fromSession(s) : null;
+  const id = await refreshed(ctx, s ? await ctx.identities.fromSession(s) : null);
   identities.set(req, id);
   if (id) ctx.identities.noteActivity(id).catch((err) => ctx.logger.warn({ err }, 'could not record activity'));
   return id;
+}
+
+/**
+ * A user whose auth is stale is re-checked with the identity provider first (auth.refresh);
+ * one who must log in again is not authenticated.
+ */
+async function refreshed(ctx: HubContext, id: Identity | null): Promise<Identity | null> {
+  if (!id || id.kind !== 'user') return id;
+  const r = await ctx.authRefresh.onRequest({ name: id.name, authRefreshed: id.authRefreshed });
+  return r.ok ? id : null;
 }
 
 export async function requireApiIdentity(ctx: HubContext, req: FastifyRequest): Promise<Identity> {

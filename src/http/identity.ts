@@ -18,6 +18,8 @@ export interface Identity {
   via: 'token' | 'cookie';
   token: TokenRecord | null;
   sessionId: string | null;
+  /** When the user's auth was last confirmed (users only; null for services or never). */
+  authRefreshed: Date | null;
 }
 
 const TOKEN_RE = /^(token|bearer)\s+(\S+)\s*$/i;
@@ -105,10 +107,11 @@ export class IdentityCache {
   private async owner(kind: 'user' | 'service', name: string): Promise<Omit<Identity, 'scopes' | 'via' | 'token' | 'sessionId'> | null> {
     if (kind === 'service') {
       const svc = this.services.get(name);
-      return svc ? { kind: 'service', name, admin: svc.admin, groups: [] } : null;
+      return svc ? { kind: 'service', name, admin: svc.admin, groups: [], authRefreshed: null } : null;
     }
     const u = await this.store.getUser(name);
-    return u ? { kind: 'user', name: u.name, admin: u.admin, groups: [] } : null;
+    if (!u) return null;
+    return { kind: 'user', name: u.name, admin: u.admin, groups: await this.store.groupsOfUser(u.name), authRefreshed: u.authRefreshed };
   }
 
   /**

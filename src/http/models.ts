@@ -45,8 +45,13 @@ export function isActive(ctx: HubContext, s: ServerRecord): boolean {
 
 export interface UserModelOptions {
   includeStoppedServers?: boolean;
-  /** Only GET of a single user fills auth_state. */
-  withAuthState?: boolean;
+  /** The user's hub group names (store.groupsOfUser); [] when not given. */
+  groups?: string[];
+  /**
+   * The user's decrypted auth state, shown to callers with admin:auth_state. Only GET (and PATCH)
+   * of a single user pass it, as JupyterHub; elsewhere such callers see null.
+   */
+  authState?: Record<string, unknown> | null;
 }
 
 export function userModel(
@@ -60,8 +65,9 @@ export function userModel(
   const m: Record<string, unknown> = { kind: 'user', name: u.name };
   const readUsers = can(id, 'read:users', r);
   if (readUsers || can(id, 'read:users:name', r) || can(id, 'read:roles:users', r)) m.admin = u.admin;
-  if (readUsers || can(id, 'read:roles:users', r)) m.roles = ctx.identities.rolesOf({ kind: 'user', name: u.name, admin: u.admin, groups: [] });
-  if (readUsers || can(id, 'read:users:groups', r)) m.groups = [];
+  const groups = o.groups ?? [];
+  if (readUsers || can(id, 'read:roles:users', r)) m.roles = ctx.identities.rolesOf({ kind: 'user', name: u.name, admin: u.admin, groups });
+  if (readUsers || can(id, 'read:users:groups', r)) m.groups = groups;
   const def = servers.find((s) => s.name === '');
   if (readUsers) {
     m.server = def && ctx.servers.isReady(u.name, '') ? serverPrefix(ctx.baseUrl, u.name, '') : null;
@@ -76,7 +82,7 @@ export function userModel(
     }
     m.servers = out;
   }
-  if (can(id, 'admin:auth_state', r)) m.auth_state = o.withAuthState ? u.authState : null;
+  if (can(id, 'admin:auth_state', r)) m.auth_state = o.authState ?? null;
   return m;
 }
 

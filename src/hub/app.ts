@@ -12,6 +12,9 @@ import type { HubContext, ServiceInfo } from '../http/context.ts';
 import { IdentityCache } from '../http/identity.ts';
 import { ServerManager } from './servers.ts';
 import { buildAuth } from './authSetup.ts';
+import { buildAuthStates } from './authStates.ts';
+import { AuthRefresher } from './authRefresh.ts';
+import { authStateEnv } from './authStateEnv.ts';
 import { buildSpawner, resolveCmd } from './spawnerSetup.ts';
 import { buildProxy, type ProxySetup } from './proxySetup.ts';
 import { syncServiceTokens } from './services.ts';
@@ -77,6 +80,13 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   await chmod(o.dataDir, 0o711);
   const store = await openStore({ type: config.hub.db.type, url: config.hub.db.url, dataDir: o.dataDir, logger });
   await store.migrate();
+  // before anything listens: auth state enabled without a usable key is a start error
+  const authStates = await Promise.resolve()
+    .then(() => buildAuthStates(config, store, logger.child({ component: 'auth-state' })))
+    .catch(async (e: unknown) => {
+      await store.close();
+      throw e;
+    });
   const baseUrl = config.hub.baseUrl.endsWith('/') ? config.hub.baseUrl : `${config.hub.baseUrl}/`;
   const hubPrefix = `${baseUrl}hub/`;
   const secret = await cookieSecret(store, config.hub.cookieSecret);
@@ -114,6 +124,9 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     logger,
     now,
     onCredentialsRevoked: () => identities.invalidate(),
+    authStateEnv: Object.keys(config.singleuser.authStateEnv).length
+      ? async (user) => authStateEnv(config.singleuser.authStateEnv, await authStates.read(user), logger, user)
+      : undefined,
     settings: {
       baseUrl,
       hubApiUrl: `${hubUrl}${hubPrefix}api`,
@@ -131,12 +144,29 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     },
   });
 
+  const authRefresh = new AuthRefresher({
+    store,
+    authenticator: auth.authenticator,
+    policy: auth.policy,
+    authStates,
+    maxAgeMs: config.auth.refresh.maxAgeSeconds * 1000,
+    preSpawn: config.auth.refresh.preSpawn ?? config.auth.state.enabled,
+    logger,
+    now,
+    onChanged: () => identities.invalidate(),
+    stopServers: async (user) => {
+      await Promise.all((await store.listServersOfUser(user)).map((s) => servers.stop(user, s.name)));
+    },
+  });
+
   const ctx: HubContext = {
     store,
     servers,
     proxy: proxy.client,
     authenticator: auth.authenticator,
     loginPolicy: auth.policy,
+    authStates,
+    authRefresh,
     adminUsers: auth.adminUsers,
     adminAccess: config.auth.admin.access,
     native: auth.native,

@@ -16,8 +16,10 @@ export interface ServerEnvInput {
   hubApiUrl: string;
   defaultUrl: string | null;
   notebookDir: string | null;
-  /** singleuser.extraEnv, applied last (string values only; valueFrom entries are k8s-only). */
+  /** singleuser.extraEnv (string values only; valueFrom entries are k8s-only). */
   extraEnv: Record<string, string>;
+  /** singleuser.authStateEnv resolved for this user (hub/authStateEnv.ts), applied last. */
+  authStateEnv?: Record<string, string>;
   /** Informational resource numbers (MEM_LIMIT etc.), when configured. */
   resources?: { memLimit?: number | null; memGuarantee?: number | null; cpuLimit?: number | null; cpuGuarantee?: number | null };
   debug?: boolean;
@@ -55,5 +57,5 @@ export function buildServerEnv(i: ServerEnvInput): Record<string, string> {
   if (r?.memGuarantee != null) env.MEM_GUARANTEE = String(r.memGuarantee);
   if (r?.cpuLimit != null) env.CPU_LIMIT = String(r.cpuLimit);
   if (r?.cpuGuarantee != null) env.CPU_GUARANTEE = String(r.cpuGuarantee);
-  return { ...env, ...i.extraEnv };
+  return { ...env, ...i.extraEnv, ...i.authStateEnv };
 }

@@ -49,6 +49,10 @@ export interface ServerManagerDeps {
   settings: ServerManagerSettings;
   /** Called after a server's token and OAuth client are revoked (drop cached identities). */
   onCredentialsRevoked?: () => void;
+  /** The user's stable id for {userid} in name templates (SpawnSpec.userId), read at each spawn. */
+  userId?: (userName: string) => Promise<string | undefined>;
+  /** Extra environment from the user's auth state (singleuser.authStateEnv), read at each spawn. */
+  authStateEnv?: (userName: string) => Promise<Record<string, string>>;
 }
 
 interface Runtime {
@@ -186,6 +190,7 @@ export class ServerManager {
       });
       await store.bumpUserActivity(userName, now);
       rt.progress.push({ progress: 10, message: 'Spawning server...' });
+      const authStateEnv = (await this.d.authStateEnv?.(userName)) ?? {};
       const env = buildServerEnv({
         userName,
         serverName,
@@ -197,11 +202,12 @@ export class ServerManager {
         defaultUrl: settings.defaultUrl,
         notebookDir: settings.notebookDir,
         extraEnv: settings.extraEnv,
+        authStateEnv,
         debug: settings.debug,
       });
       const startAbort = AbortSignal.any([rt.abort.signal, AbortSignal.timeout(settings.startTimeoutMs)]);
       const started = await spawner.start(
-        { userName, serverName, env, servicePrefix: prefix, cmd: settings.cmd, args: settings.args, userOptions },
+        { userName, serverName, env, servicePrefix: prefix, cmd: settings.cmd, args: settings.args, userOptions, userId: await this.d.userId?.(userName) },
         { progress: (ev) => rt.progress.push(ev), signal: startAbort },
       );
       startedState = started.state;

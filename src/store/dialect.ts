@@ -41,6 +41,8 @@ export interface DialectAdapter {
   isForeignKeyViolation(err: unknown): boolean;
   /** SQLite lock contention between processes (worth a retry). */
   isBusy(err: unknown): boolean;
+  /** The database aborted the transaction to break a deadlock (worth a retry). */
+  isDeadlock(err: unknown): boolean;
 }
 
 interface DriverError {
@@ -74,6 +76,7 @@ const sqlite: DialectAdapter = {
   isUniqueViolation: (err) => ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(codeOf(err)),
   isForeignKeyViolation: (err) => codeOf(err) === 'SQLITE_CONSTRAINT_FOREIGNKEY',
   isBusy: (err) => codeOf(err).startsWith('SQLITE_BUSY') || codeOf(err).startsWith('SQLITE_LOCKED'),
+  isDeadlock: (err) => sqlite.isBusy(err),
 };
 
 const postgres: DialectAdapter = {
@@ -88,6 +91,7 @@ const postgres: DialectAdapter = {
   isUniqueViolation: (err) => codeOf(err) === '23505',
   isForeignKeyViolation: (err) => codeOf(err) === '23503',
   isBusy: () => false,
+  isDeadlock: (err) => codeOf(err) === '40P01' || codeOf(err) === '40001',
 };
 
 const mysql: DialectAdapter = {
@@ -104,6 +108,7 @@ const mysql: DialectAdapter = {
   isUniqueViolation: (err) => errnoOf(err) === 1062 || codeOf(err) === 'ER_DUP_ENTRY',
   isForeignKeyViolation: (err) => [1451, 1452].includes(errnoOf(err)),
   isBusy: () => false,
+  isDeadlock: (err) => errnoOf(err) === 1213 || codeOf(err) === 'ER_LOCK_DEADLOCK',
 };
 
 export function dialectAdapter(kind: SqlDialectKind): DialectAdapter {

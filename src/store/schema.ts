@@ -17,8 +17,10 @@ export interface UsersTable {
   admin: Flag;
   created: Millis;
   last_activity: NullableMillis;
-  /** JSON object or null. */
+  /** The sealed (encrypted) auth state envelope, or null. */
   auth_state: string | null;
+  /** Added by migration 0002: when the user's auth was last confirmed. */
+  auth_refreshed: NullableMillis;
 }
 
 export interface ServersTable {
@@ -91,7 +93,7 @@ export interface SettingsTable {
   value: string;
 }
 
-// Prepared for RBAC; no Store methods use them yet.
+// Groups (queries/groups.ts); roles are prepared for RBAC, no Store methods use them yet.
 export interface GroupsTable {
   id: AutoId;
   name: string;

@@ -6,6 +6,7 @@ import type { Connection } from './connect.ts';
 import type { DialectAdapter } from './dialect.ts';
 import { migrateToLatest } from './migrations/index.ts';
 import type { SqlContext } from './queries/context.ts';
+import * as groups from './queries/groups.ts';
 import * as native from './queries/nativeUsers.ts';
 import * as oauth from './queries/oauth.ts';
 import * as servers from './queries/servers.ts';
@@ -16,7 +17,10 @@ import { listUsers } from './queries/userListing.ts';
 import * as users from './queries/users.ts';
 import type { Database } from './schema.ts';
 import type {
+  GroupQuery,
+  GroupRecord,
   NativeUserRecord,
+  NewGroup,
   NewToken,
   OAuthClientRecord,
   OAuthCodeRecord,
@@ -82,6 +86,38 @@ export class SqlStore implements Store {
   }
   bumpUserActivity(name: string, at: Date): Promise<void> {
     return users.bumpUserActivity(this.ctx, name, at);
+  }
+
+  // groups
+  listGroups(q: GroupQuery): Promise<Page<GroupRecord>> {
+    return groups.listGroups(this.ctx, q);
+  }
+  getGroup(name: string): Promise<GroupRecord | null> {
+    return groups.getGroup(this.ctx, name);
+  }
+  createGroups(list: NewGroup[]): Promise<GroupRecord[]> {
+    return groups.createGroups(this.ctx, list);
+  }
+  deleteGroup(name: string): Promise<boolean> {
+    return groups.deleteGroup(this.ctx, name);
+  }
+  addGroupMembers(group: string, users: string[]): Promise<GroupRecord> {
+    return groups.addGroupMembers(this.ctx, group, users);
+  }
+  removeGroupMembers(group: string, users: string[]): Promise<GroupRecord> {
+    return groups.removeGroupMembers(this.ctx, group, users);
+  }
+  setGroupProperties(group: string, properties: Record<string, unknown>): Promise<GroupRecord> {
+    return groups.setGroupProperties(this.ctx, group, properties);
+  }
+  groupsOfUser(userName: string): Promise<string[]> {
+    return groups.groupsOfUser(this.ctx, userName);
+  }
+  groupsOfUsers(userNames: string[]): Promise<Map<string, string[]>> {
+    return groups.groupsOfUsers(this.ctx, userNames);
+  }
+  setUserGroups(userName: string, names: string[], opts: { createMissing: boolean }): Promise<string[]> {
+    return groups.setUserGroups(this.ctx, userName, names, opts);
   }
 
   // servers
@@ -156,6 +192,9 @@ export class SqlStore implements Store {
   }
   deleteSession(idHash: string): Promise<void> {
     return sessions.deleteSession(this.ctx, idHash);
+  }
+  deleteSessionsOfUser(userName: string): Promise<number> {
+    return sessions.deleteSessionsOfUser(this.ctx, userName);
   }
   deleteExpired(now: Date): Promise<void> {
     return sessions.deleteExpired(this.ctx, now);

@@ -2,6 +2,7 @@
 // `open` returns a store on a fresh, empty database (not yet migrated; the cases migrate).
 import { describe } from 'node:test';
 import { makeHarness, type StoreConformanceOptions } from './cases/harness.ts';
+import { groupCases } from './cases/groups.ts';
 import { lifecycleCases } from './cases/lifecycle.ts';
 import { listingCases } from './cases/listing.ts';
 import { oauthCases } from './cases/oauth.ts';
@@ -24,6 +25,7 @@ export function runStoreConformance(
     describe('lifecycle', () => lifecycleCases(h));
     describe('users', () => userCases(h));
     describe('listUsers', () => listingCases(h));
+    describe('groups', () => groupCases(h));
     describe('servers', () => serverCases(h));
     describe('tokens', () => tokenCases(h));
     describe('oauth and sessions', () => oauthCases(h));

@@ -19,8 +19,13 @@ export interface UserRecord {
   admin: boolean;
   created: Date;
   lastActivity: Date | null;
-  /** Opaque per-user state kept by authenticators (encrypted by the caller when configured). */
-  authState: Record<string, unknown> | null;
+  /**
+   * The user's auth state as sealed by src/auth/authState.ts (an encrypted, versioned envelope);
+   * opaque to the store. null: none kept.
+   */
+  encryptedAuthState: string | null;
+  /** When the authenticator last confirmed the user's auth (login or refresh); null: never. */
+  authRefreshed: Date | null;
 }
 
 export interface ServerRecord {
@@ -127,7 +132,29 @@ export interface Page<T> {
 export interface UserPatch {
   name?: string;
   admin?: boolean;
-  authState?: Record<string, unknown> | null;
+  encryptedAuthState?: string | null;
+  authRefreshed?: Date | null;
+}
+
+/** A hub group: members ordered by name (byte-wise), properties a JSON object. */
+export interface GroupRecord {
+  id: number;
+  name: string;
+  properties: Record<string, unknown>;
+  members: string[];
+}
+
+export interface NewGroup {
+  name: string;
+  properties?: Record<string, unknown>;
+  members?: string[];
+}
+
+export interface GroupQuery {
+  offset: number;
+  limit: number;
+  /** Restrict to these names (scope-filtered listings). */
+  names?: string[];
 }
 
 export interface ServerPatch {
@@ -188,6 +215,34 @@ export interface Store {
   /** Moves last_activity forward only (max(old, new)). */
   bumpUserActivity(name: string, at: Date): Promise<void>;
 
+  // groups (names compare byte-wise, as user names)
+  /** Ordered by id (creation order), members included. */
+  listGroups(q: GroupQuery): Promise<Page<GroupRecord>>;
+  getGroup(name: string): Promise<GroupRecord | null>;
+  /**
+   * Creates all or none in one transaction: StoreConflictError naming the first existing group
+   * (or a name listed twice), StoreNotFoundError naming the first unknown member.
+   */
+  createGroups(groups: NewGroup[]): Promise<GroupRecord[]>;
+  /** Deletes the group and its memberships; false for an unknown group. */
+  deleteGroup(name: string): Promise<boolean>;
+  /** Adds members (already-members are fine); StoreNotFoundError for an unknown group or user. */
+  addGroupMembers(group: string, users: string[]): Promise<GroupRecord>;
+  /** Removes members (non-members are fine); StoreNotFoundError for an unknown group or user. */
+  removeGroupMembers(group: string, users: string[]): Promise<GroupRecord>;
+  /** Replaces the group's properties; StoreNotFoundError for an unknown group. */
+  setGroupProperties(group: string, properties: Record<string, unknown>): Promise<GroupRecord>;
+  /** Names of the user's groups, ordered by name; [] for an unknown user. */
+  groupsOfUser(userName: string): Promise<string[]>;
+  /** groupsOfUser for many users in a few queries (listings); users without groups map to []. */
+  groupsOfUsers(userNames: string[]): Promise<Map<string, string[]>>;
+  /**
+   * manage_groups: afterwards the user is in exactly `groups`, in one transaction. Missing groups
+   * are created with `createMissing`, else StoreNotFoundError names them. StoreNotFoundError for an
+   * unknown user. Returns the user's groups, ordered by name.
+   */
+  setUserGroups(userName: string, groups: string[], opts: { createMissing: boolean }): Promise<string[]>;
+
   // servers
   getServer(userName: string, serverName: string): Promise<ServerRecord | null>;
   /** Ordered by server name ('' first). */
@@ -234,6 +289,11 @@ export interface Store {
   createSession(s: SessionRecord): Promise<void>;
   getSession(idHash: string): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<void>;
+  /**
+   * Ends every login session of the user, with the API tokens issued under those sessions (the
+   * OAuth tokens of their browsers); the user's other tokens stay. Returns the sessions ended.
+   */
+  deleteSessionsOfUser(userName: string): Promise<number>;
   /** Deletes sessions, OAuth codes and API tokens whose expiry is at or before `now`. */
   deleteExpired(now: Date): Promise<void>;
 

@@ -17,8 +17,23 @@ function serverNameOf(ctx: HubContext, req: FastifyRequest<{ Params: P }>): stri
   return s;
 }
 
-/** Starts a spawn for the API or a page; enforces named-server limits. */
+/** The server's owner must log in again before it can start (auth.refresh.preSpawn). */
+export class ReloginRequiredError extends HubError {
+  constructor(readonly userName: string, message: string) {
+    super(403, message);
+  }
+}
+
+/**
+ * Starts a spawn for the API or a page; enforces named-server limits and re-checks the owner's
+ * login first (auth.refresh.preSpawn), so a server never starts with a revoked token.
+ */
 export async function requestSpawn(ctx: HubContext, user: string, server: string, options: Record<string, unknown>) {
+  if (ctx.servers.pending(user, server) !== 'spawn' && !ctx.servers.isReady(user, server)) {
+    const fresh = await ctx.authRefresh.beforeSpawn(user);
+    if (!fresh.ok && fresh.relogin) throw new ReloginRequiredError(user, fresh.reason);
+    if (!fresh.ok) throw new HubError(503, fresh.reason, undefined, { 'Retry-After': '30' });
+  }
   if (server && ctx.namedServerLimitPerUser) {
     // as JupyterHub: every named server counts (stopped ones too, until removed); starting
     // one that already exists is always allowed

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { empty, json, requireScope } from '../guard.ts';
-import { listFilter } from '../authz.ts';
+import { can, listFilter } from '../authz.ts';
 import { userModel } from '../models.ts';
 import { envelope, pageRequest } from '../pagination.ts';
 import { HubError } from '../../hub/errors.ts';
@@ -56,10 +56,11 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
       names,
     });
     const includeStopped = flag(q, 'include_stopped_servers');
+    const groups = await ctx.store.groupsOfUsers(result.items.map((u) => u.name));
     const items = [];
     for (const u of result.items) {
       const servers = await ctx.store.listServersOfUser(u.name);
-      items.push(userModel(ctx, id, u, servers, { includeStoppedServers: includeStopped }));
+      items.push(userModel(ctx, id, u, servers, { includeStoppedServers: includeStopped, groups: groups.get(u.name) }));
     }
     if (page.envelope) return json(reply, 200, envelope(req, page, items, items.length, result.total));
     if (result.total > page.offset + page.limit) ctx.logger.warn({ total: result.total }, 'GET /users truncated: client did not ask for pagination');
@@ -92,7 +93,9 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     if (!u) throw new HubError(404, `No such user: ${name}`);
     const q = (req.query ?? {}) as Record<string, unknown>;
     const servers = await ctx.store.listServersOfUser(name);
-    return json(reply, 200, userModel(ctx, id, u, servers, { includeStoppedServers: flag(q, 'include_stopped_servers'), withAuthState: true }));
+    const authState = can(id, 'admin:auth_state', { user: name }) ? await ctx.authStates.read(u) : null;
+    const groups = await ctx.store.groupsOfUser(name);
+    return json(reply, 200, userModel(ctx, id, u, servers, { includeStoppedServers: flag(q, 'include_stopped_servers'), groups, authState }));
   });
 
   app.post<{ Params: Params }>('/api/users/:name', async (req, reply) => {
@@ -122,7 +125,8 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     for (const k of Object.keys(body)) if (!known.has(k)) throw new HubError(400, `Unknown field ${JSON.stringify(k)} in user patch`);
     const u = await ctx.store.getUser(name);
     if (!u) throw new HubError(404, `No such user: ${name}`);
-    const patch: { name?: string; admin?: boolean; authState?: Record<string, unknown> | null } = {};
+    const patch: { name?: string; admin?: boolean } = {};
+    let newAuthState: Record<string, unknown> | null | undefined;
     if (body.name !== undefined) {
       const newName = apiUsername(body.name, 'name', ctx.authenticator);
       if (newName !== name && (await ctx.store.getUser(newName))) throw new HubError(400, `User ${newName} already exists, username must be unique`);
@@ -137,16 +141,21 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
       patch.admin = body.admin;
     }
     if (body.auth_state !== undefined) {
+      if (!can(id, 'admin:auth_state', { user: name })) throw new HubError(403, 'Changing auth_state requires the admin:auth_state scope');
       if (body.auth_state !== null && (typeof body.auth_state !== 'object' || Array.isArray(body.auth_state))) {
         throw new HubError(400, 'auth_state must be an object or null');
       }
-      patch.authState = body.auth_state as Record<string, unknown> | null;
+      newAuthState = body.auth_state as Record<string, unknown> | null;
     }
     if (body.groups !== undefined || body.roles !== undefined) throw new HubError(400, 'groups and roles cannot be changed through this hub version yet');
     const updated = await ctx.store.updateUser(name, patch);
+    // sealed after a rename too: the seal binds the user's id, which a rename keeps
+    if (newAuthState !== undefined) await ctx.authStates.write(updated!.name, newAuthState);
     ctx.identities.invalidate();
     const servers = await ctx.store.listServersOfUser(updated!.name);
-    return json(reply, 200, userModel(ctx, id, updated!, servers, { withAuthState: true }));
+    const authState = can(id, 'admin:auth_state', { user: updated!.name }) ? await ctx.authStates.read(updated!.name) : null;
+    const groups = await ctx.store.groupsOfUser(updated!.name);
+    return json(reply, 200, userModel(ctx, id, updated!, servers, { groups, authState }));
   });
 
   app.delete<{ Params: Params }>('/api/users/:name', async (req, reply) => {

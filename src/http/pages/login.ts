@@ -6,8 +6,8 @@ import { xsrfToken, xsrfValid } from '../csrf.ts';
 import { endSession, readSession, startSession } from '../session.ts';
 import { safeNext } from './nav.ts';
 import { runLogin } from '../../auth/pipeline.ts';
-import type { LoginOutcome } from '../../auth/types.ts';
 import { HubError } from '../../hub/errors.ts';
+import { ensureUser } from '../../hub/loginCompletion.ts';
 
 function loginPage(ctx: HubContext, xsrf: string, next: string, opts: { error?: string; username?: string; notice?: string } = {}): string {
   const a = ctx.authenticator;
@@ -79,25 +79,8 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
   if (ctx.native) registerSignup(app, ctx);
 }
 
-export type LoginSuccess = Extract<LoginOutcome, { ok: true }>;
-
-/**
- * After a successful login (password or identity provider): creates the hub user on first
- * login and keeps `admin` in step with config/authenticator.
- */
-export async function ensureUser(ctx: HubContext, outcome: LoginSuccess): Promise<void> {
-  const { name, admin, authState } = outcome;
-  const u = await ctx.store.getUser(name);
-  if (!u) {
-    await ctx.store.createUsers([name], { admin: admin === true, now: ctx.now() }).catch(async (e) => {
-      if (!(await ctx.store.getUser(name))) throw e; // lost a race with another login: fine
-    });
-  } else if (admin !== null && admin !== u.admin) {
-    await ctx.store.updateUser(name, { admin });
-    ctx.identities.invalidate();
-  }
-  if (authState) await ctx.store.updateUser(name, { authState });
-}
+// Kept exported from here for the callers that import it with the login pages.
+export { ensureUser, type LoginSuccess } from '../../hub/loginCompletion.ts';
 
 function signupPage(ctx: HubContext, xsrf: string, o: { error?: string; ok?: string; username?: string; bootstrap?: boolean }): string {
   const body = html`<div class="card" style="max-width:420px;margin:0 auto">

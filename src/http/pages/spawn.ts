@@ -6,7 +6,7 @@ import { html, layout } from '../html.ts';
 import { xsrfToken } from '../csrf.ts';
 import { can } from '../authz.ts';
 import { requirePageUser, safeNext } from './nav.ts';
-import { requestSpawn } from '../api/servers.ts';
+import { ReloginRequiredError, requestSpawn } from '../api/servers.ts';
 import { HubError } from '../../hub/errors.ts';
 import { serverPrefix } from '../../domain/names.ts';
 import type { ProgressMessage } from '../../hub/progress.ts';
@@ -48,7 +48,13 @@ export function registerSpawnPages(app: FastifyInstance, ctx: HubContext): void 
         if (!xsrfValid(req)) throw new HubError(403, 'Form expired; reload the page and try again');
         options = optionsFromForm((req.body ?? {}) as Record<string, unknown>);
       }
-      const rt = await requestSpawn(ctx, user, server, options);
+      let rt;
+      try {
+        rt = await requestSpawn(ctx, user, server, options);
+      } catch (e) {
+        if (!(e instanceof ReloginRequiredError)) throw e;
+        return reply.status(403).type('text/html; charset=utf-8').send(reloginPage(ctx, id, e, req.url));
+      }
       // Give fast servers (and fast failures) a second before showing the pending page.
       await Promise.race([rt.settled, new Promise((r) => setTimeout(r, 1000))]);
       if (ctx.servers.isReady(user, server)) return reply.redirect(next ?? url, 302);
@@ -89,6 +95,20 @@ export function registerSpawnPages(app: FastifyInstance, ctx: HubContext): void 
   };
   app.get<{ Params: P }>('/spawn-pending/:user', pending);
   app.get<{ Params: P }>('/spawn-pending/:user/:server', pending);
+}
+
+/** auth.refresh.preSpawn found the owner's login expired or revoked: their sessions were ended. */
+function reloginPage(ctx: HubContext, id: { name: string; admin: boolean }, e: ReloginRequiredError, spawnPath: string): string {
+  const mine = e.userName === id.name;
+  const loginUrl = `${ctx.hubPrefix}login?next=${encodeURIComponent(spawnPath)}`;
+  const body = mine
+    ? html`<div class="card"><h1>Please log in again</h1>
+<p id="relogin-message">${e.userMessage}</p>
+<div class="actions"><a id="relogin" class="btn primary" href="${loginUrl}">Log in again</a></div></div>`
+    : html`<div class="card"><h1>${e.userName} must log in again</h1>
+<p id="relogin-message">${e.userName}'s login has expired or was revoked, so their server cannot start until they log in again.</p>
+<div class="actions"><a class="btn" href="${ctx.hubPrefix}home">Home</a></div></div>`;
+  return layout({ title: 'Log in again', hubPrefix: ctx.hubPrefix, user: mine ? null : id, body });
 }
 
 function who(user: string, me: string): string {

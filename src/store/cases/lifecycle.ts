@@ -19,7 +19,8 @@ export function lifecycleCases(h: Harness): void {
   it('data persists when the store is closed and opened again', async (t) => {
     const s = await h.fresh(t);
     await s.createUsers(['alice'], { admin: true, now: T0 });
-    await s.updateUser('alice', { authState: { refresh: 'r' } });
+    await s.updateUser('alice', { encryptedAuthState: 'sealed', authRefreshed: T0 });
+    await s.setUserGroups('alice', ['physics'], { createMissing: true });
     const server = await s.ensureServer('alice', '');
     await s.updateServer(server.id, { phase: 'running', spawnerState: { pid: 7 }, target: 'http://127.0.0.1:9' });
     const token = await s.createToken(newToken({ kind: 'user', name: 'alice' }, 'hash'), T0);
@@ -30,6 +31,7 @@ export function lifecycleCases(h: Harness): void {
     const again = await same(t, s);
     await again.migrate();
     assert.deepEqual(await again.getUser('alice'), before.user);
+    assert.deepEqual(await again.groupsOfUser('alice'), ['physics']);
     assert.deepEqual(await again.getServer('alice', ''), before.server);
     assert.deepEqual(await again.findTokenByHash('hash'), token);
     assert.equal(await again.getSetting('cookie_secret'), 'abc');

@@ -21,7 +21,8 @@ export function userCases(h: Harness): void {
       assert.equal(u.admin, true);
       assert.equal(u.created.getTime(), T0.getTime());
       assert.equal(u.lastActivity, null);
-      assert.equal(u.authState, null);
+      assert.equal(u.encryptedAuthState, null);
+      assert.equal(u.authRefreshed, null);
     }
     assert.equal(new Set(made.map((u) => u.id)).size, 3);
     assert.deepEqual(await s.getUser('alice'), made[1]);
@@ -68,17 +69,21 @@ export function userCases(h: Harness): void {
     assert.equal((await s.listUsers({ offset: 0, limit: 1 })).total, 2000);
   });
 
-  it('updateUser sets admin and auth state, and returns null for unknown users', async (t) => {
+  it('updateUser sets admin, sealed auth state and refresh time, and returns null for unknown users', async (t) => {
     const s = await h.fresh(t);
     await s.createUsers(['alice'], { admin: false, now: T0 });
-    const state = { token: 'abc', nested: { list: [1, 2.5, null, true], text: 'ünï "quoted" \\ \n' } };
-    const u = await s.updateUser('alice', { admin: true, authState: state });
+    // a sealed envelope is long opaque text (well past MySQL TEXT's 64 KiB for big states)
+    const sealed = `nbhub-as1.${'x'.repeat(70_000)}`;
+    const u = await s.updateUser('alice', { admin: true, encryptedAuthState: sealed, authRefreshed: at(42) });
     assert.equal(u?.admin, true);
-    assert.deepEqual(u?.authState, state);
-    assert.deepEqual((await s.getUser('alice'))?.authState, state);
-    const cleared = await s.updateUser('alice', { authState: null });
-    assert.equal(cleared?.authState, null);
+    assert.equal(u?.encryptedAuthState, sealed);
+    assert.equal(u?.authRefreshed?.getTime(), at(42).getTime());
+    assert.equal((await s.getUser('alice'))?.encryptedAuthState, sealed);
+    const cleared = await s.updateUser('alice', { encryptedAuthState: null, authRefreshed: null });
+    assert.equal(cleared?.encryptedAuthState, null);
+    assert.equal(cleared?.authRefreshed, null);
     assert.equal(cleared?.admin, true);
+    await assert.rejects(s.updateUser('alice', { authRefreshed: new Date(Number.NaN) }), isStoreError('STORE_BAD_INPUT'));
     assert.deepEqual(await s.updateUser('alice', {}), cleared);
     assert.equal(await s.updateUser('nobody', { admin: true }), null);
   });

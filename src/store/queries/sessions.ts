@@ -1,7 +1,7 @@
 // Login sessions (the hub's login cookie, stored hashed) and the purge of expired rows.
 import { fromMillis, toMillis } from '../codec.ts';
 import type { SessionRecord } from '../types.ts';
-import { requireUserId, writing, type SqlContext } from './context.ts';
+import { inTransaction, requireUserId, userIdOf, writing, type SqlContext } from './context.ts';
 
 export async function createSession(ctx: SqlContext, s: SessionRecord): Promise<void> {
   const userId = await requireUserId(ctx, s.userName, 'createSession');
@@ -39,6 +39,21 @@ export async function getSession(ctx: SqlContext, idHash: string): Promise<Sessi
 
 export async function deleteSession(ctx: SqlContext, idHash: string): Promise<void> {
   await ctx.db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+}
+
+/** Every login session of the user, and the tokens issued under them; other tokens stay. */
+export async function deleteSessionsOfUser(ctx: SqlContext, userName: string): Promise<number> {
+  return inTransaction(ctx, async (tx) => {
+    const userId = await userIdOf(tx, userName);
+    if (userId == null) return 0;
+    const rows = await tx.db.selectFrom('sessions').select('session_id').where('user_id', '=', userId).execute();
+    const sessionIds = [...new Set(rows.map((r) => r.session_id))];
+    if (sessionIds.length) {
+      await tx.db.deleteFrom('api_tokens').where('user_id', '=', userId).where('session_id', 'in', sessionIds).execute();
+    }
+    await tx.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+    return rows.length;
+  });
 }
 
 /** Removes sessions, OAuth codes and API tokens whose expiry is at or before `now`. */

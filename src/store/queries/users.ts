@@ -1,7 +1,7 @@
 // Users: lookup, batch creation, patch/rename, delete with everything they own, activity.
 import type { Selectable } from 'kysely';
 import { chunks, INSERT_BATCH, IN_LIST_BATCH } from '../batch.ts';
-import { fromFlag, fromJsonOrNull, fromMillis, fromMillisOrNull, toFlag, toJson, toMillis } from '../codec.ts';
+import { fromFlag, fromMillis, fromMillisOrNull, toFlag, toMillis, toMillisOrNull } from '../codec.ts';
 import type { UsersTable } from '../schema.ts';
 import { StoreConflictError, type UserPatch, type UserRecord } from '../types.ts';
 import { oauthClientIdsOfUser } from './clientIds.ts';
@@ -14,6 +14,7 @@ export const USER_COLUMNS = [
   'users.created',
   'users.last_activity',
   'users.auth_state',
+  'users.auth_refreshed',
 ] as const;
 
 export function toUserRecord(r: Selectable<UsersTable>): UserRecord {
@@ -23,7 +24,8 @@ export function toUserRecord(r: Selectable<UsersTable>): UserRecord {
     admin: fromFlag(r.admin),
     created: fromMillis(r.created),
     lastActivity: fromMillisOrNull(r.last_activity),
-    authState: fromJsonOrNull<Record<string, unknown>>(r.auth_state, 'users.auth_state'),
+    encryptedAuthState: r.auth_state,
+    authRefreshed: fromMillisOrNull(r.auth_refreshed),
   };
 }
 
@@ -59,7 +61,7 @@ export async function createUsers(
     if (clash !== undefined) throw new StoreConflictError(`store: createUsers: user ${JSON.stringify(clash)} already exists`);
     await writing(tx, `createUsers (${names.length} users)`, async () => {
       for (const part of chunks(names, INSERT_BATCH)) {
-        const rows = part.map((name) => ({ name, admin: toFlag(opts.admin), created, last_activity: null, auth_state: null }));
+        const rows = part.map((name) => ({ name, admin: toFlag(opts.admin), created, last_activity: null, auth_state: null, auth_refreshed: null }));
         await tx.db.insertInto('users').values(rows).execute();
       }
     });
@@ -72,12 +74,14 @@ export async function updateUser(ctx: SqlContext, name: string, patch: UserPatch
   return inTransaction(ctx, async (tx) => {
     const id = await userIdOf(tx, name);
     if (id == null) return null;
-    const set: { name?: string; admin?: number; auth_state?: string | null } = {};
+    const set: { name?: string; admin?: number; auth_state?: string | null; auth_refreshed?: number | null } = {};
     if (patch.name !== undefined) set.name = patch.name;
     if (patch.admin !== undefined) set.admin = toFlag(patch.admin);
-    if (patch.authState !== undefined) set.auth_state = patch.authState === null ? null : toJson(patch.authState);
+    if (patch.encryptedAuthState !== undefined) set.auth_state = patch.encryptedAuthState;
+    if (patch.authRefreshed !== undefined) set.auth_refreshed = toMillisOrNull(patch.authRefreshed, 'updateUser authRefreshed');
     if (Object.keys(set).length > 0) {
-      await writing(tx, `rename user ${JSON.stringify(name)} to ${JSON.stringify(patch.name)}`, () =>
+      const what = patch.name !== undefined ? `rename user ${JSON.stringify(name)} to ${JSON.stringify(patch.name)}` : `update user ${JSON.stringify(name)}`;
+      await writing(tx, what, () =>
         tx.db.updateTable('users').set(set).where('id', '=', id).execute(),
       );
     }
