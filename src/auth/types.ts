@@ -69,6 +69,11 @@ interface AuthenticatorBase {
    * valid, account not locked; refresh_token grant when expired). Absent: never refreshed.
    */
   refreshUser?(user: { name: string; authState: Record<string, unknown> | null }): Promise<RefreshOutcome>;
+  /**
+   * The identity source's stable id of the user, from their auth state (MediaWiki's `sub`: a
+   * wiki rename keeps it), used for `{userid}` in storage names; absent or null: the hub's user id.
+   */
+  stableUserId?(authState: Record<string, unknown> | null): string | null;
   /** Where /hub/logout sends the browser after ending the hub session; null: the hub's login page. */
   readonly logoutRedirectUrl?: string | null;
   /** Shown on the 403 page when the pipeline refuses a user (oauthenticator's custom_403_message). */

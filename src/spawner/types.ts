@@ -15,6 +15,12 @@ export interface SpawnSpec {
   /** Extra args appended after cmd. */
   args: string[];
   userOptions: Record<string, unknown>;
+  /**
+   * The user's stable id, for `{userid}` in storage and pod name templates: the identity
+   * provider's id when the authenticator has one (MediaWiki's `sub`, which survives a rename
+   * on the wiki), else the hub's numeric user id (KubeSpawner's `{userid}`). Absent: unknown.
+   */
+  userId?: string;
 }
 
 export interface ProgressEvent {

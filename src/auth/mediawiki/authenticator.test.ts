@@ -79,6 +79,8 @@ describe('MediawikiAuthenticator against a fake wiki that checks every signature
     const identity = state[AUTH_STATE_KEYS.identity] as Record<string, unknown>;
     assert.equal(identity.username, JANE);
     assert.equal(identity.sub, '4242');
+    assert.equal(auth.stableUserId(state), '4242', '{userid} of this user');
+    assert.equal(auth.stableUserId(null), null);
     assert.deepEqual(wiki.verified.slice(before), ['initiate', 'token', 'identify']);
     assert.deepEqual(wiki.rejected, []);
 

@@ -72,6 +72,13 @@ export class MediawikiAuthenticator implements RedirectAuthenticator {
     return name;
   }
 
+  /** The wiki's central user id (the identify JWT's `sub`), which a rename on the wiki keeps. */
+  stableUserId(authState: Record<string, unknown> | null): string | null {
+    const identity = authState?.[AUTH_STATE_KEYS.identity];
+    const sub = typeof identity === 'object' && identity !== null ? (identity as Record<string, unknown>).sub : undefined;
+    return typeof sub === 'string' && sub !== '' ? sub : typeof sub === 'number' ? String(sub) : null;
+  }
+
   async beginLogin(): Promise<LoginRedirect> {
     const answer = await this.wiki.signedPost('initiate', null, { oauth_callback: 'oob' });
     const form = answer.status === 200 ? new URLSearchParams(answer.body) : null;

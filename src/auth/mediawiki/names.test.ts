@@ -65,3 +65,30 @@ test('local spawner: Unix account, home directory and log file names', () => {
   assert.equal(homePath('/homes', JANE), '/homes/Jane_20Doe_20_28WMF_29');
   assert.equal(logPath('/logs', JANE, ''), '/logs/Jane_20Doe_20_28WMF_29.log');
 });
+
+test('{userid} in storage templates: the stable id names the claim and the static subPath; without one, a clear error', async () => {
+  const { loadConfig } = await import('../../config/index.ts');
+  const { kubeSettingsFromConfig } = await import('../../spawner/kubernetes/settings.ts');
+  const { serverNames, buildPodSpec, PodSpecError } = await import('../../spawner/kubernetes/podSpec.ts');
+  const ctxOf = (k: ReturnType<typeof kubeSettingsFromConfig>) => ({
+    namespace: 'prod',
+    appLabel: k.appLabel,
+    releaseName: k.releaseName,
+    podNameTemplate: k.podNameTemplate,
+    schedulerName: k.schedulerName,
+    priorityClassName: k.priorityClassName,
+  });
+  const spawn = { userName: JANE, serverName: '', env: {}, servicePrefix: '/user/Jane%20Doe%20%28WMF%29/', cmd: ['jupyterhub-singleuser'], args: [], userOptions: {}, userId: '4242' };
+
+  const dynamic = kubeSettingsFromConfig(loadConfig({ data: { singleuser: { storage: { type: 'dynamic', dynamic: { pvcNameTemplate: 'claim-{userid}' } } } } }).config);
+  const names = serverNames(ctxOf(dynamic), dynamic.base, JANE, '', '4242');
+  assert.equal(names.pvc, 'claim-4242');
+  assert.equal(names.pod, 'jupyter--4aane-20-44oe-20-28-57-4d-46-29');
+  assert.throws(() => serverNames(ctxOf(dynamic), dynamic.base, JANE, ''), (e: unknown) => e instanceof PodSpecError && /pvcNameTemplate uses \{userid\}/.test(e.message));
+
+  const stat = kubeSettingsFromConfig(
+    loadConfig({ data: { singleuser: { storage: { type: 'static', static: { pvcName: 'paws-homes', subPath: 'userhomes/{userid}' } } } } }).config,
+  );
+  const pod = buildPodSpec(ctxOf(stat), stat.base, serverNames(ctxOf(stat), stat.base, JANE, '', '4242'), spawn);
+  assert.deepEqual(pod.home, { kind: 'claim', volumeName: 'home', claimName: 'paws-homes', mountPath: '/home/jovyan', subPath: 'userhomes/4242' });
+});

@@ -36,13 +36,13 @@ const storageSection = Section('The user’s home directory volume.', {
   homeMountPath: Key(Type.String({ minLength: 1 }), '/home/jovyan', 'Where the home volume is mounted in the user’s container.'),
   dynamic: Section('Per-user PersistentVolumeClaims.', {
     storageClass: Key(Nullable(Type.String()), null, 'StorageClass of the claims; null uses the cluster default.'),
-    pvcNameTemplate: Key(Type.String({ minLength: 1 }), 'claim-{username}{servername}', 'Name of each claim; {username} and {servername} are filled in.'),
+    pvcNameTemplate: Key(Type.String({ minLength: 1 }), 'claim-{username}{servername}', 'Name of each claim; {username} and {servername} are filled in, and {userid}: the user’s stable id (the identity provider’s, e.g. MediaWiki’s central id, which survives a rename; else the hub’s user id).'),
     volumeNameTemplate: Key(Type.String({ minLength: 1 }), 'volume-{username}{servername}', 'Name of the volume inside the pod.'),
     storageAccessModes: Key(StringList(), ['ReadWriteOnce'], 'Access modes of the claims.'),
   }),
   static: Section('One shared, pre-existing PersistentVolumeClaim.', {
     pvcName: Key(Nullable(Type.String({ minLength: 1 })), null, 'Name of the shared claim (required for static storage).'),
-    subPath: Key(Type.String(), '{username}', 'Subdirectory of the claim used as the user’s home.'),
+    subPath: Key(Type.String(), '{username}', 'Subdirectory of the claim used as the user’s home; {username}, {servername} and {userid} (as in dynamic.pvcNameTemplate) are filled in.'),
   }),
   extraVolumes: Key(FreeObjectList(), [], 'Extra Volume objects in the user pod.'),
   extraVolumeMounts: Key(FreeObjectList(), [], 'Extra VolumeMount objects in the user container.'),

@@ -6,10 +6,13 @@ import { escapeForPodName, safeSlug } from '../../domain/slugs.ts';
  * Fills `{username}` and `{servername}` in a name template: the user name escaped for object
  * names, and `-<escaped server name>` for a named server ('' for the default server).
  * `jupyter-{username}{servername}` → `jupyter-alice`, `jupyter-alice-gpu`.
+ * `{userid}` is the user's stable id (SpawnSpec.userId), escaped the same way; callers check
+ * that there is one when the template uses it.
  */
-export function expandNameTemplate(template: string, userName: string, serverName: string): string {
+export function expandNameTemplate(template: string, userName: string, serverName: string, userId?: string): string {
   const server = serverName ? `-${escapeForPodName(serverName)}` : '';
-  return template.replaceAll('{username}', escapeForPodName(userName)).replaceAll('{servername}', server);
+  const out = template.replaceAll('{username}', escapeForPodName(userName)).replaceAll('{servername}', server);
+  return userId === undefined ? out : out.replaceAll('{userid}', escapeForPodName(userId));
 }
 
 /** A Kubernetes object name (DNS-1123 subdomain, what pod and PVC names must be). */

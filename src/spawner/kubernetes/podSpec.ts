@@ -24,11 +24,20 @@ export interface PodContext extends LabelContext {
   priorityClassName: string | null;
 }
 
-export function serverNames(ctx: PodContext, settings: ServerSettings, userName: string, serverName: string): ServerNames {
-  const pod = expandNameTemplate(ctx.podNameTemplate, userName, serverName);
+/** A name template filled in; `{userid}` without a user id for the spawn is an error naming the key. */
+function expand(template: string, key: string, userName: string, serverName: string, userId: string | undefined): string {
+  if (userId === undefined && template.includes('{userid}')) {
+    throw new PodSpecError(`${key} uses {userid}, but the hub has no stable id for user ${JSON.stringify(userName)}`);
+  }
+  return expandNameTemplate(template, userName, serverName, userId);
+}
+
+/** `userId`: the user's stable id for `{userid}` (SpawnSpec.userId). */
+export function serverNames(ctx: PodContext, settings: ServerSettings, userName: string, serverName: string, userId?: string): ServerNames {
+  const pod = expand(ctx.podNameTemplate, 'spawner.kubernetes.podNameTemplate', userName, serverName, userId);
   if (!isValidSubdomainName(pod)) throw new PodSpecError(`spawner.kubernetes.podNameTemplate gives ${JSON.stringify(pod)}, not a valid pod name`);
   const st = settings.storage;
-  const pvc = st.type === 'dynamic' ? expandNameTemplate(st.pvcNameTemplate, userName, serverName) : null;
+  const pvc = st.type === 'dynamic' ? expand(st.pvcNameTemplate, 'singleuser.storage.dynamic.pvcNameTemplate', userName, serverName, userId) : null;
   if (pvc !== null && !isValidSubdomainName(pvc)) {
     throw new PodSpecError(`singleuser.storage.dynamic.pvcNameTemplate gives ${JSON.stringify(pvc)}, not a valid claim name`);
   }
@@ -59,12 +68,12 @@ export function containerEnv(settings: ServerSettings, spawn: SpawnSpec): V1EnvV
   return [...env.values()];
 }
 
-function homeVolume(settings: ServerSettings, names: ServerNames, userName: string, serverName: string): HomeVolume {
+function homeVolume(settings: ServerSettings, names: ServerNames, userName: string, serverName: string, userId: string | undefined): HomeVolume {
   const st = settings.storage;
   if (st.type === 'dynamic') {
     return {
       kind: 'claim',
-      volumeName: expandNameTemplate(st.volumeNameTemplate, userName, serverName),
+      volumeName: expand(st.volumeNameTemplate, 'singleuser.storage.dynamic.volumeNameTemplate', userName, serverName, userId),
       claimName: names.pvc as string,
       mountPath: st.homeMountPath,
       subPath: null,
@@ -72,7 +81,7 @@ function homeVolume(settings: ServerSettings, names: ServerNames, userName: stri
   }
   if (st.type === 'static') {
     if (!st.staticPvcName) throw new PodSpecError('singleuser.storage.static.pvcName is required when singleuser.storage.type is static');
-    return { kind: 'claim', volumeName: 'home', claimName: st.staticPvcName, mountPath: st.homeMountPath, subPath: expandNameTemplate(st.staticSubPath, userName, serverName) };
+    return { kind: 'claim', volumeName: 'home', claimName: st.staticPvcName, mountPath: st.homeMountPath, subPath: expand(st.staticSubPath, 'singleuser.storage.static.subPath', userName, serverName, userId) };
   }
   return { kind: 'none' };
 }
@@ -102,7 +111,7 @@ export function buildPodSpec(ctx: PodContext, settings: ServerSettings, names: S
     nodeAffinityPreferred: settings.nodeAffinityPreferred as unknown as V1PreferredSchedulingTerm[],
     schedulerName: ctx.schedulerName,
     priorityClassName: ctx.priorityClassName,
-    home: homeVolume(settings, names, spawn.userName, spawn.serverName),
+    home: homeVolume(settings, names, spawn.userName, spawn.serverName, spawn.userId),
     extraVolumes: settings.extraVolumes as unknown as V1Volume[],
     extraVolumeMounts: settings.extraVolumeMounts as unknown as V1VolumeMount[],
     initContainers: settings.initContainers as unknown as V1Container[],

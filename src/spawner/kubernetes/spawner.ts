@@ -184,7 +184,7 @@ export class KubernetesSpawner implements Spawner {
   private manifests(spec: SpawnSpec) {
     try {
       const { settings } = resolveProfile(this.o.settings.base, this.o.settings.profiles, spec.userOptions);
-      const names = serverNames(this.ctx, settings, spec.userName, spec.serverName);
+      const names = serverNames(this.ctx, settings, spec.userName, spec.serverName, spec.userId);
       const pod = makePod(buildPodSpec(this.ctx, settings, names, spec));
       const pvc = names.pvc ? makePvc(buildPvcSpec(this.ctx, settings, names.pvc, spec.userName, spec.serverName)) : null;
       return { pod, pvc };
