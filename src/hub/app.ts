@@ -127,6 +127,12 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     authStateEnv: Object.keys(config.singleuser.authStateEnv).length
       ? async (user) => authStateEnv(config.singleuser.authStateEnv, await authStates.read(user), logger, user)
       : undefined,
+    // {userid}: the identity source's stable id (MediaWiki's sub) when it has one, else the hub's user id
+    userId: async (user) => {
+      const u = await store.getUser(user);
+      if (!u) return undefined;
+      return auth.authenticator.stableUserId?.(await authStates.read(u)) ?? String(u.id);
+    },
     settings: {
       baseUrl,
       hubApiUrl: `${hubUrl}${hubPrefix}api`,
