@@ -7,7 +7,7 @@ import { formatPath, type ConfigFinding, type ConfigPath } from './errors.ts';
 import { getIn, isPlainObject, setIn, type PlainObject } from './dataPath.ts';
 import type { AuthType } from './schema/auth.ts';
 
-type Transform = 'list' | 'words';
+type Transform = 'list' | 'words' | 'camelKeysBelow';
 interface Target {
   /** Path under `auth`. */
   to: string[];
@@ -54,16 +54,33 @@ const CLASSES: Record<string, ClassMapping> = {
     login_service: 'loginService',
   }),
   GitHubOAuthenticator: oauth('github', 'github', {
+    github_url: 'githubUrl',
+    github_api: 'apiUrl',
     allowed_organizations: t('allowedOrganizations', 'list'),
     github_organization_whitelist: t('allowedOrganizations', 'list'),
+    populate_teams_in_auth_state: 'populateTeamsInAuthState',
   }),
-  GoogleOAuthenticator: oauth('google', 'google', { hosted_domain: t('hostedDomain', 'list'), login_service: 'loginService' }),
-  CILogonOAuthenticator: oauth('cilogon', 'cilogon', { username_claim: 'usernameClaim' }),
-  GlobusOAuthenticator: oauth('globus', 'globus', { identity_provider: 'identityProvider' }),
+  GoogleOAuthenticator: oauth('google', 'google', {
+    hosted_domain: t('hostedDomain', 'list'),
+    strip_domain: 'stripDomain',
+    login_service: 'loginService',
+  }),
+  CILogonOAuthenticator: oauth('cilogon', 'cilogon', {
+    cilogon_host: 'cilogonHost',
+    username_claim: 'usernameClaim',
+    skin: 'skin',
+    // entity id → { username_derivation: { username_claim, … }, allow_all, … } in oauthenticator's snake_case
+    idps: t('idps', 'camelKeysBelow'),
+    allowed_idps: t('idps', 'camelKeysBelow'),
+  }),
+  GlobusOAuthenticator: oauth('globus', 'globus', { identity_provider: 'identityProvider', username_from_email: 'usernameFromEmail' }),
   GitLabOAuthenticator: oauth('gitlab', 'gitlab', {
     gitlab_url: 'gitlabUrl',
-    allowed_gitlab_groups: t('allowedGroups', 'list'),
-    gitlab_group_whitelist: t('allowedGroups', 'list'),
+    gitlab_api: 'apiUrl',
+    allowed_gitlab_groups: t('allowedGitlabGroups', 'list'),
+    gitlab_group_whitelist: t('allowedGitlabGroups', 'list'),
+    allowed_project_ids: t('allowedProjectIds', 'list'),
+    project_id_whitelist: t('allowedProjectIds', 'list'),
   }),
   AzureAdOAuthenticator: oauth('azuread', 'azuread', { tenant_id: 'tenantId', username_claim: 'usernameClaim' }),
   LDAPAuthenticator: {
@@ -156,7 +173,17 @@ export function translateCustomAuthenticator(data: PlainObject): CustomAuthResul
 }
 
 function transform(value: unknown, how: Transform | undefined): unknown {
+  if (how === 'camelKeysBelow' && isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, camelKeys(v)]));
+  }
   if (how === 'words' && typeof value === 'string') return value.split(/\s+/).filter(Boolean);
   if ((how === 'list' || how === 'words') && typeof value === 'string') return [value];
   return value;
+}
+
+/** snake_case keys of nested objects (an oauthenticator dict) in nbhub's camelCase. */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (!isPlainObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
 }

@@ -17,6 +17,8 @@ const ALIASES: Alias[] = [
   { old: ['auth', 'whitelist'], value: ['auth', 'whitelist', 'users'], to: ['auth', 'allowed', 'users'] },
   { old: ['auth', 'github', 'orgWhitelist'], to: ['auth', 'github', 'allowedOrganizations'] },
   { old: ['auth', 'github', 'org_whitelist'], to: ['auth', 'github', 'allowedOrganizations'] },
+  { old: ['auth', 'cilogon', 'allowedIdps'], to: ['auth', 'cilogon', 'idps'] },
+  { old: ['auth', 'gitlab', 'allowedGroups'], to: ['auth', 'gitlab', 'allowedGitlabGroups'] },
   { old: ['hub', 'imagePullPolicy'], to: ['hub', 'image', 'pullPolicy'] },
   { old: ['singleuser', 'imagePullPolicy'], to: ['singleuser', 'image', 'pullPolicy'] },
   {

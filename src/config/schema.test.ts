@@ -38,8 +38,10 @@ test('every key has a description, and a default unless it is required or a depr
     if (schema.default === undefined && !required) noDefault.push(path.slice(1));
   }
   assert.deepEqual(noDefault.sort(), [
+    'auth.cilogon.allowedIdps',
     'auth.github.orgWhitelist',
     'auth.github.org_whitelist',
+    'auth.gitlab.allowedGroups',
     'auth.scopes',
     'auth.whitelist',
     'hub.extraConfig',

@@ -4,10 +4,12 @@ import { Deprecated, FreeObject, Key, Nullable, Section, StringEnum, StringList 
 import { SecretString } from './common.ts';
 import {
   AzureadSchema,
-  CilogonSchema,
+  CilogonInputSchema,
+  CilogonResolvedSchema,
   GithubInputSchema,
   GithubResolvedSchema,
-  GitlabSchema,
+  GitlabInputSchema,
+  GitlabResolvedSchema,
   GlobusSchema,
   GoogleInputSchema,
   GoogleResolvedSchema,
@@ -47,7 +49,7 @@ export const OAUTH_SECTIONS = {
 
 const Users = (description: string) => Section(description, { users: Key(StringList(), [], 'User names.') });
 
-function authProperties<G extends TSchema, O extends TSchema>(github: G, google: O) {
+function authProperties<G extends TSchema, O extends TSchema, C extends TSchema, L extends TSchema>(github: G, google: O, cilogon: C, gitlab: L) {
   return {
     type: Key(
       StringEnum(AUTH_TYPES),
@@ -102,9 +104,9 @@ function authProperties<G extends TSchema, O extends TSchema>(github: G, google:
     }),
     github,
     google,
-    cilogon: CilogonSchema,
+    cilogon,
     globus: GlobusSchema,
-    gitlab: GitlabSchema,
+    gitlab,
     azuread: AzureadSchema,
     genericOAuth: GenericOAuthSchema,
     oidc: OidcSchema,
@@ -130,9 +132,9 @@ function authProperties<G extends TSchema, O extends TSchema>(github: G, google:
 }
 
 const AUTH = 'Authentication: who may log in, and how.';
-export const AuthResolvedSchema = Section(AUTH, authProperties(GithubResolvedSchema, GoogleResolvedSchema));
+export const AuthResolvedSchema = Section(AUTH, authProperties(GithubResolvedSchema, GoogleResolvedSchema, CilogonResolvedSchema, GitlabResolvedSchema));
 export const AuthInputSchema = Section(AUTH, {
-  ...authProperties(GithubInputSchema, GoogleInputSchema),
+  ...authProperties(GithubInputSchema, GoogleInputSchema, CilogonInputSchema, GitlabInputSchema),
   whitelist: Deprecated(Type.Object({ users: Key(StringList(), [], 'User names.') }, { additionalProperties: false }), 'auth.allowed.users', 'Old name of the allowed users list.'),
   scopes: Deprecated(StringList(), 'auth.<provider>.scopes', 'z2jh 0.x: OAuth scopes of the configured provider.'),
 });
