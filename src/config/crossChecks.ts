@@ -6,6 +6,7 @@ import type { ConfigFinding, ConfigPath } from './errors.ts';
 import { OAUTH_SECTIONS } from './schema/auth.ts';
 import { SUPPORTED_CUSTOM_CLASSES, customClassMapping } from './customAuth.ts';
 import { parseSize } from './quantity.ts';
+import { CryptoKeyError, parseCryptoKeys } from '../auth/authState.ts';
 
 export interface CrossCheck {
   /** The keys the rule reads. */
@@ -63,6 +64,10 @@ export const CROSS_CHECKS: CrossCheck[] = [
   {
     reads: [['auth']],
     check: checkAuth,
+  },
+  {
+    reads: [['auth', 'state'], ['singleuser', 'authStateEnv']],
+    check: checkAuthState,
   },
   {
     reads: [['singleuser', 'profileList']],
@@ -157,6 +162,27 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
   }
   if (auth.state.enabled && !auth.state.cryptoKey) {
     out.push(missing(['auth', 'state', 'cryptoKey'], 'when auth.state.enabled is true (or set NBHUB_CRYPT_KEY)', ['auth', 'state', 'enabled']));
+  }
+  return out;
+}
+
+/** Auth state: a key that is not 32 bytes, and authStateEnv with nothing to read from. */
+function checkAuthState({ auth, singleuser }: Config): ConfigFinding[] {
+  const out: ConfigFinding[] = [];
+  const { enabled, cryptoKey } = auth.state;
+  if (cryptoKey) {
+    try {
+      parseCryptoKeys(cryptoKey);
+    } catch (e) {
+      if (!(e instanceof CryptoKeyError)) throw e;
+      out.push({ path: ['auth', 'state', 'cryptoKey'], message: e.message.replace(/^auth\.state\.cryptoKey /, '') });
+    }
+  }
+  if (!enabled && Object.keys(singleuser.authStateEnv).length) {
+    out.push({
+      path: ['singleuser', 'authStateEnv'],
+      message: 'needs auth.state.enabled: true (there is no auth state to take the variables from)',
+    });
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { randomBytes, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Store } from '../store/types.ts';
+import type { Authenticator } from '../auth/types.ts';
 import { openStore } from '../store/index.ts';
 import { buildHttpApp } from '../http/app.ts';
 import type { HubContext, ServiceInfo } from '../http/context.ts';
@@ -32,6 +33,11 @@ export interface StartHubOptions {
   port: number;
   logger: Logger;
   now?: () => Date;
+  /**
+   * An Authenticator object used instead of the one auth.type names (nbhub embedded from
+   * TypeScript); the login policy still comes from `auth:`.
+   */
+  authenticator?: Authenticator;
 }
 
 export interface RunningHub {
@@ -98,6 +104,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   const roles = loadRoles(config.hub.loadRoles, 'hub.loadRoles', { adminAccess: config.auth.admin.access });
   const identities = new IdentityCache(store, services, roles, now);
   const auth = await buildAuth(config, store, logger);
+  if (o.authenticator) auth.authenticator = o.authenticator;
 
   // Hub HTTP server first, so the proxy's '/' route has somewhere to point.
   const hubServer = http.createServer();

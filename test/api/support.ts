@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
+import type { Authenticator } from '../../src/auth/types.ts';
 import { loadConfig, type ConfigInput } from '../../src/config/index.ts';
 import { startHub, type RunningHub } from '../../src/hub/app.ts';
 import { freePort } from '../support/nbhubProcess.ts';
@@ -55,6 +56,10 @@ export interface TestHubOptions {
   config?: DeepPartial;
   /** The hub's clock (tests move it to expire tokens). */
   now?: () => Date;
+  /** An in-process authenticator instead of auth.type's. */
+  authenticator?: Authenticator;
+  /** The hub's logger (default: stderr at $NBHUB_TEST_LOG, silent). */
+  logger?: Logger;
 }
 
 export async function startTestHub(o: TestHubOptions = {}): Promise<TestHub> {
@@ -72,9 +77,9 @@ export async function startTestHub(o: TestHubOptions = {}): Promise<TestHub> {
   };
   const { config } = loadConfig({ data: merge(base, o.config ?? {}) as ConfigInput });
   const level = process.env.NBHUB_TEST_LOG ?? 'silent';
-  const logger = pino({ level }, pino.destination(2));
+  const logger = o.logger ?? pino({ level }, pino.destination(2));
   const port = await freePort();
-  const hub = await startHub({ config, dataDir, ip: '127.0.0.1', port, logger, now: o.now });
+  const hub = await startHub({ config, dataDir, ip: '127.0.0.1', port, logger, now: o.now, authenticator: o.authenticator });
   const api = new HubApi(hub.url, token);
   const th: TestHub = {
     hub,
