@@ -6,6 +6,7 @@ import type { ConfigFinding, ConfigPath } from './errors.ts';
 import { OAUTH_SECTIONS } from './schema/auth.ts';
 import { SUPPORTED_CUSTOM_CLASSES, customClassMapping } from './customAuth.ts';
 import { parseSize } from './quantity.ts';
+import { checkNamedProvider } from './providerChecks.ts';
 import { CryptoKeyError, parseCryptoKeys } from '../auth/authState.ts';
 
 export interface CrossCheck {
@@ -140,6 +141,7 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     }
   }
   if (auth.type === 'azuread' && !auth.azuread.tenantId) out.push(missing(['auth', 'azuread', 'tenantId'], 'for auth.type azuread', typeAt));
+  out.push(...checkNamedProvider(auth));
   if (auth.type === 'mediawiki') {
     if (!auth.mediawiki.clientId) out.push(missing(['auth', 'mediawiki', 'clientId'], 'for auth.type mediawiki (the consumer key)', typeAt));
     if (!auth.mediawiki.clientSecret) out.push(missing(['auth', 'mediawiki', 'clientSecret'], 'for auth.type mediawiki (the consumer secret)', typeAt));

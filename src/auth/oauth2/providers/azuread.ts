@@ -9,9 +9,6 @@ import { claimString, missingClaim, trimSlash } from './api.ts';
 
 export type AzureadSettings = Pick<Config['auth']['azuread'], 'tenantId' | 'usernameClaim' | 'loginUrl'>;
 
-/** Tenant aliases whose tokens come from many issuers: nbhub cannot pin the issuer for them. */
-export const AZURE_MULTI_TENANT = ['common', 'organizations', 'consumers'] as const;
-
 export function azureadProvider(s: AzureadSettings): OAuthProvider {
   if (!s.tenantId) throw new Error('auth.azuread.tenantId is required for auth.type azuread');
   const tenant = s.tenantId;

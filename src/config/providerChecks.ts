@@ -1,0 +1,44 @@
+// Cross-key rules of the OAuth providers with rules of their own (auth.type github, google,
+// cilogon, globus, gitlab, azuread): things the schema alone cannot say, checked by
+// crossChecks.ts's checkAuth for the configured provider only.
+import type { Config } from './schema.ts';
+import type { ConfigFinding, ConfigPath } from './errors.ts';
+
+/** Tenant aliases whose id_tokens carry each user's own tenant as issuer (checked here and in the provider). */
+const AZURE_MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+
+export function checkNamedProvider(auth: Config['auth']): ConfigFinding[] {
+  const out: ConfigFinding[] = [];
+  const typeAt: ConfigPath = ['auth', 'type'];
+  if (auth.type === 'github') {
+    auth.github.allowedOrganizations.forEach((entry, i) => {
+      if (!/^[^:\s]+(:[^:\s]+)?$/.test(entry)) {
+        out.push({ path: ['auth', 'github', 'allowedOrganizations', i], message: `${JSON.stringify(entry)} is neither an organization nor org:team (slugs as in GitHub's URLs)` });
+      }
+    });
+  }
+  if (auth.type === 'azuread' && auth.azuread.tenantId && AZURE_MULTI_TENANT.has(auth.azuread.tenantId.toLowerCase())) {
+    out.push({
+      path: ['auth', 'azuread', 'tenantId'],
+      anchor: typeAt,
+      message: `${auth.azuread.tenantId} is a multi-tenant alias: its id_tokens are issued by each user's own tenant, which nbhub cannot verify yet; use your directory (tenant) id`,
+    });
+  }
+  if (auth.type === 'cilogon') {
+    const defaults: string[] = [];
+    for (const [entityId, idp] of Object.entries(auth.cilogon.idps)) {
+      const at = (...p: string[]): ConfigPath => ['auth', 'cilogon', 'idps', entityId, ...p];
+      const d = idp.usernameDerivation;
+      if (d.action === 'strip_idp_domain' && !d.domain) out.push({ path: at('usernameDerivation', 'domain'), anchor: at('usernameDerivation', 'action'), message: 'is required for action strip_idp_domain' });
+      if (d.action === 'prefix' && !d.prefix) out.push({ path: at('usernameDerivation', 'prefix'), anchor: at('usernameDerivation', 'action'), message: 'is required for action prefix' });
+      if (idp.allowedDomainsClaim && !idp.allowedDomains.length) {
+        out.push({ path: at('allowedDomainsClaim'), message: 'has no effect without allowedDomains', warning: 'CONFIG_IGNORED' });
+      }
+      if (idp.default) defaults.push(entityId);
+    }
+    if (defaults.length > 1) {
+      out.push({ path: ['auth', 'cilogon', 'idps', defaults[1], 'default'], message: `only one identity provider may be the default (${defaults[0]} already is)` });
+    }
+  }
+  return out;
+}
