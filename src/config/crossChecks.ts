@@ -113,6 +113,21 @@ export const CROSS_CHECKS: CrossCheck[] = [
   },
 ];
 
+/** allowedScopes are among the requested scopes; user info from the id_token needs one (openid). */
+function checkOAuthScopes(s: { scopes: string[]; allowedScopes: string[]; userdataFromIdToken: boolean }, base: ConfigPath, openidByDefault: boolean): ConfigFinding[] {
+  const out: ConfigFinding[] = [];
+  const requested = s.scopes.length ? s.scopes : openidByDefault ? ['openid', 'profile', 'email'] : [];
+  const notRequested = s.allowedScopes.filter((sc) => !requested.includes(sc));
+  if (notRequested.length) {
+    out.push({ path: [...base, 'allowedScopes'], message: `lists ${notRequested.join(', ')}, which ${base.join('.')}.scopes does not request (a token can only be granted requested scopes)` });
+  }
+  if (s.userdataFromIdToken && !requested.includes('openid')) {
+    out.push({ path: [...base, 'scopes'], anchor: [...base, 'userdataFromIdToken'], message: 'must include openid when userdataFromIdToken is true (no id_token is issued without it)' });
+  }
+  return out;
+}
+
+
 function checkAuth({ auth }: Config): ConfigFinding[] {
   const out: ConfigFinding[] = [];
   const typeAt: ConfigPath = ['auth', 'type'];
@@ -123,6 +138,7 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     if (!s.clientId) out.push(missing(['auth', sectionName, 'clientId'], why, typeAt));
     if (!s.clientSecret) out.push(missing(['auth', sectionName, 'clientSecret'], why, typeAt));
   }
+  if (sectionName) out.push(...checkOAuthScopes(auth[sectionName], ['auth', sectionName], auth.type === 'oidc'));
   if (auth.type === 'generic-oauth' || auth.type === 'oidc') {
     const s = auth[auth.type === 'oidc' ? 'oidc' : 'genericOAuth'];
     const base: ConfigPath = ['auth', auth.type === 'oidc' ? 'oidc' : 'genericOAuth'];

@@ -7,7 +7,7 @@ import { formatPath, type ConfigFinding, type ConfigPath } from './errors.ts';
 import { getIn, isPlainObject, setIn, type PlainObject } from './dataPath.ts';
 import type { AuthType } from './schema/auth.ts';
 
-type Transform = 'list' | 'words' | 'camelKeysBelow';
+type Transform = 'list' | 'words' | 'camelKeysBelow' | 'userinfoPath';
 interface Target {
   /** Path under `auth`. */
   to: string[];
@@ -36,6 +36,24 @@ function oauth(type: ClassMapping['type'], section: string, extra: Record<string
     client_secret: t(`${section}.clientSecret`),
     oauth_callback_url: t(`${section}.callbackUrl`),
     scope: t(`${section}.scopes`, 'words'),
+    // oauthenticator 17's OAuthenticator options, shared by every OAuth class
+    username_claim: t(`${section}.usernameClaim`),
+    extra_authorize_params: t(`${section}.extraAuthorizeParams`),
+    token_params: t(`${section}.tokenParams`),
+    userdata_params: t(`${section}.userdataParams`),
+    userdata_method: t(`${section}.userdataMethod`),
+    userdata_token_method: t(`${section}.userdataTokenMethod`),
+    userdata_from_id_token: t(`${section}.userdataFromIdToken`),
+    basic_auth: t(`${section}.basicAuth`),
+    enable_pkce: t(`${section}.enablePkce`),
+    login_service: t(`${section}.loginService`),
+    logout_redirect_url: t(`${section}.logoutRedirectUrl`),
+    custom_403_message: t(`${section}.custom403Message`),
+    validate_server_cert: t(`${section}.validateServerCert`),
+    auth_state_groups_key: t(`${section}.authStateGroupsKey`),
+    allowed_scopes: t(`${section}.allowedScopes`, 'list'),
+    allowed_groups: t('allowed.groups', 'list'),
+    admin_groups: t('admin.groups', 'list'),
   };
   for (const [k, v] of Object.entries(extra)) keys[k] = typeof v === 'string' ? t(`${section}.${v}`) : { ...v, to: [section, ...v.to] };
   return { type, section, keys };
@@ -47,11 +65,12 @@ const CLASSES: Record<string, ClassMapping> = {
     authorize_url: 'authorizeUrl',
     token_url: 'tokenUrl',
     userdata_url: 'userdataUrl',
-    userdata_method: 'userdataMethod',
-    userdata_params: 'userdataParams',
-    username_key: 'usernameKey',
-    username_claim: 'usernameKey',
-    login_service: 'loginService',
+    // the pre-16 names oauthenticator still accepts
+    username_key: 'usernameClaim',
+    extra_params: 'tokenParams',
+    tls_verify: 'validateServerCert',
+    // claim_groups_key named a key of the user info; auth_state_groups_key a path in the auth state
+    claim_groups_key: t('authStateGroupsKey', 'userinfoPath'),
   }),
   GitHubOAuthenticator: oauth('github', 'github', {
     github_url: 'githubUrl',
@@ -176,6 +195,7 @@ function transform(value: unknown, how: Transform | undefined): unknown {
   if (how === 'camelKeysBelow' && isPlainObject(value)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, camelKeys(v)]));
   }
+  if (how === 'userinfoPath' && typeof value === 'string') return `oauth_user.${value}`;
   if (how === 'words' && typeof value === 'string') return value.split(/\s+/).filter(Boolean);
   if ((how === 'list' || how === 'words') && typeof value === 'string') return [value];
   return value;

@@ -16,6 +16,7 @@ interface Alias {
 const ALIASES: Alias[] = [
   { old: ['auth', 'whitelist'], value: ['auth', 'whitelist', 'users'], to: ['auth', 'allowed', 'users'] },
   { old: ['auth', 'github', 'orgWhitelist'], to: ['auth', 'github', 'allowedOrganizations'] },
+  { old: ['auth', 'genericOAuth', 'usernameKey'], to: ['auth', 'genericOAuth', 'usernameClaim'] },
   { old: ['auth', 'github', 'org_whitelist'], to: ['auth', 'github', 'allowedOrganizations'] },
   { old: ['auth', 'cilogon', 'allowedIdps'], to: ['auth', 'cilogon', 'idps'] },
   { old: ['auth', 'gitlab', 'allowedGroups'], to: ['auth', 'gitlab', 'allowedGitlabGroups'] },

@@ -23,6 +23,8 @@ const OAUTH_ENV_DEFAULTS: readonly { name: string; key: string; genericOnly?: bo
   { name: 'OAUTH2_AUTHORIZE_URL', key: 'authorizeUrl', genericOnly: true },
   { name: 'OAUTH2_TOKEN_URL', key: 'tokenUrl', genericOnly: true },
   { name: 'OAUTH2_USERDATA_URL', key: 'userdataUrl', genericOnly: true },
+  { name: 'OAUTH2_USERNAME_KEY', key: 'usernameClaim', genericOnly: true },
+  { name: 'OAUTH_LOGOUT_REDIRECT_URL', key: 'logoutRedirectUrl' },
 ];
 
 /** Applies the overrides to validated data; returns the paths that came from the environment. */

@@ -53,7 +53,8 @@ test('no file: the embedded default, every key filled in', () => {
   assert.equal(config.cull.timeout, 3600);
   assert.equal(config.auth.type, 'dummy');
   assert.equal(config.auth.admin.access, true);
-  assert.equal(config.auth.genericOAuth.usernameKey, 'preferred_username');
+  assert.equal(config.auth.genericOAuth.usernameClaim, null);
+  assert.equal(config.auth.genericOAuth.enablePkce, true);
   assert.equal(config.prePuller.hook.enabled, true);
   assert.equal(config.scheduling.userPods.nodeAffinity.matchNodePurpose, 'prefer');
   assert.equal(config.debug.enabled, false);
@@ -88,10 +89,23 @@ test("Up2U's values.yaml (seed 004) validates; its custom GenericOAuthenticator 
       tokenUrl: 'https://proxy.eduteams.org/OIDC/token',
       userdataUrl: 'https://proxy.eduteams.org/OIDC/userinfo',
       issuer: null,
-      usernameKey: 'sub',
-      userdataMethod: 'GET',
+      usernameClaim: 'sub',
+      extraAuthorizeParams: {},
+      tokenParams: {},
       userdataParams: { state: 'state' },
+      userdataMethod: 'GET',
+      userdataTokenMethod: 'header',
+      userdataFromIdToken: false,
+      basicAuth: false,
+      enablePkce: true,
       loginService: 'SSO',
+      logoutRedirectUrl: null,
+      custom403Message: null,
+      validateServerCert: true,
+      caFile: null,
+      httpProxy: null,
+      authStateGroupsKey: null,
+      allowedScopes: [],
     },
   );
   assert.deepEqual(

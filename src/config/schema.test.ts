@@ -39,6 +39,7 @@ test('every key has a description, and a default unless it is required or a depr
   }
   assert.deepEqual(noDefault.sort(), [
     'auth.cilogon.allowedIdps',
+    'auth.genericOAuth.usernameKey',
     'auth.github.orgWhitelist',
     'auth.github.org_whitelist',
     'auth.gitlab.allowedGroups',

@@ -37,6 +37,8 @@ export interface HubContext {
   /** Re-checks users with the authenticator when their auth is stale, and before spawns. */
   authRefresh: AuthRefresher;
   adminUsers: ReadonlySet<string>;
+  /** /hub/login goes straight to the identity provider (auth.autoLogin; redirect authenticators only). */
+  autoLogin?: boolean;
   /** Admins may open other users' servers (auth.admin.access). */
   adminAccess: boolean;
   native: NativeSignup | null;

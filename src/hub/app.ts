@@ -182,6 +182,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     authRefresh,
     adminUsers: auth.adminUsers,
     adminAccess: config.auth.admin.access,
+    autoLogin: config.auth.autoLogin,
     native: auth.native,
     services,
     identities,

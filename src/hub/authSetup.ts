@@ -8,6 +8,7 @@ import type { Authenticator, LoginPolicy } from '../auth/types.ts';
 import { DummyAuthenticator } from '../auth/dummy.ts';
 import { NativeAuthenticator } from '../auth/native.ts';
 import { AdminBootstrap } from '../auth/bootstrap.ts';
+import { buildOAuth } from './oauthSetup.ts';
 import { MediawikiAuthenticator } from '../auth/mediawiki/authenticator.ts';
 import { normalizeLoginName } from '../auth/pipeline.ts';
 import { normalizeUsername } from '../domain/names.ts';
@@ -113,6 +114,34 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
         authenticator,
         policy: { ...policy, adminUsers: wikiAdmins, allowedUsers: keep(a.allowed.users), blockedUsers: keep(a.blocked.users) },
         adminUsers: wikiAdmins,
+        native: null,
+        bootstrap: null,
+        afterStart: async () => undefined,
+      };
+    }
+    case 'generic-oauth':
+    case 'oidc':
+      return {
+        authenticator: buildOAuth(config, a.type, log),
+        policy,
+        adminUsers,
+        native: null,
+        bootstrap: null,
+        afterStart: async () => undefined,
+      };
+    case 'ldap': {
+      // ldapauthenticator on JupyterHub 5 keeps the base Authenticator's defaults: with no allow
+      // rule (auth.allowed.*, auth.ldap.allowedGroups) everyone the directory accepts may log in
+      let settings;
+      try {
+        settings = ldapSettingsFromConfig(a.ldap);
+      } catch (e) {
+        throw new HubError(500, (e as Error).message);
+      }
+      return {
+        authenticator: new LdapAuthenticator(settings, log),
+        policy,
+        adminUsers,
         native: null,
         bootstrap: null,
         afterStart: async () => undefined,

@@ -14,7 +14,7 @@ import {
   GoogleInputSchema,
   GoogleResolvedSchema,
 } from './authProviders.ts';
-import { GenericOAuthSchema, OidcSchema } from './oauth.ts';
+import { GenericOAuthInputSchema, GenericOAuthSchema, OidcSchema } from './oauth.ts';
 import { LdapSchema } from './ldap.ts';
 import { MediawikiSchema } from './mediawiki.ts';
 
@@ -135,6 +135,7 @@ const AUTH = 'Authentication: who may log in, and how.';
 export const AuthResolvedSchema = Section(AUTH, authProperties(GithubResolvedSchema, GoogleResolvedSchema, CilogonResolvedSchema, GitlabResolvedSchema));
 export const AuthInputSchema = Section(AUTH, {
   ...authProperties(GithubInputSchema, GoogleInputSchema, CilogonInputSchema, GitlabInputSchema),
+  genericOAuth: GenericOAuthInputSchema,
   whitelist: Deprecated(Type.Object({ users: Key(StringList(), [], 'User names.') }, { additionalProperties: false }), 'auth.allowed.users', 'Old name of the allowed users list.'),
   scopes: Deprecated(StringList(), 'auth.<provider>.scopes', 'z2jh 0.x: OAuth scopes of the configured provider.'),
 });

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { HubContext } from '../context.ts';
 import { registerLoginPages } from './login.ts';
+import { registerOAuthLoginPages } from './oauthLogin.ts';
 import { registerHomePages } from './home.ts';
 import { registerSpawnPages } from './spawn.ts';
 import { registerUserUrlPages } from './userUrl.ts';
@@ -10,6 +11,7 @@ import { registerNativeAccountPages } from './nativeAccounts.ts';
 
 export function registerPages(app: FastifyInstance, ctx: HubContext): void {
   registerLoginPages(app, ctx);
+  registerOAuthLoginPages(app, ctx);
   registerHomePages(app, ctx);
   registerSpawnPages(app, ctx);
   registerUserUrlPages(app, ctx);

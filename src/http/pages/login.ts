@@ -25,7 +25,7 @@ ${a.usesPasswordForm
 <input id="password_input" type="password" name="password" autocomplete="current-password">
 <div class="actions"><button class="btn primary" id="login_submit" type="submit">Sign in</button></div>
 </form>`
-    : html`<div class="actions"><a class="btn primary" href="${ctx.hubPrefix}oauth_login?next=${encodeURIComponent(next)}">Sign in with ${a.displayName}</a></div>`}
+    : html`<div class="actions"><a class="btn primary" id="provider_login" href="${ctx.hubPrefix}oauth_login?next=${encodeURIComponent(next)}">Sign in with ${a.displayName}</a></div>`}
 ${ctx.native ? html`<p class="muted">No account yet? <a href="${ctx.hubPrefix}signup">Sign up</a></p>` : ''}
 </div>`;
   return layout({ title: 'Sign in', hubPrefix: ctx.hubPrefix, body });
@@ -37,6 +37,8 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
     const next = safeNext(ctx, req, q.next);
     const s = await readSession(ctx, req);
     if (s && (await ctx.store.getUser(s.userName))) return reply.redirect(next ?? ctx.hubPrefix, 302);
+    // auth.autoLogin: no login page, straight to the identity provider
+    if (ctx.autoLogin && !ctx.authenticator.usesPasswordForm) return reply.redirect(`${ctx.hubPrefix}oauth_login?next=${encodeURIComponent(next ?? '')}`, 302);
     const xsrf = xsrfToken(ctx, req, reply);
     return reply.type('text/html; charset=utf-8').send(loginPage(ctx, xsrf, next ?? ''));
   });
@@ -73,7 +75,8 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
       for (const srv of await ctx.store.listServersOfUser(s.userName)) await ctx.servers.stop(s.userName, srv.name);
     }
     ctx.identities.invalidate();
-    return reply.redirect(`${ctx.hubPrefix}login`, 302);
+    // an identity provider's logout page (oauthenticator's logout_redirect_url), else the login page
+    return reply.redirect(ctx.authenticator.logoutRedirectUrl || `${ctx.hubPrefix}login`, 302);
   });
 
   if (ctx.native) registerSignup(app, ctx);
