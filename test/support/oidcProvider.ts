@@ -17,6 +17,8 @@ export interface TestOidcProvider {
   accounts: Map<string, Record<string, unknown>>;
   /** Makes every access token issued to this user invalid (as if expired). */
   revokeAccessTokens(user: string): Promise<number>;
+  /** Every access and refresh token value handed out so far (to check that no log shows one). */
+  issuedTokens(): string[];
   /** Revokes every refresh token issued to this user. */
   revokeRefreshTokens(user: string): Promise<number>;
   /** Count of token endpoint requests by grant type, and of authorize requests with a PKCE challenge. */
@@ -84,6 +86,7 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
     },
   };
   const provider = new Provider(issuer, config);
+  const everIssued: string[] = [];
   const counts = { authorizationCode: 0, refreshToken: 0, pkceAuthorize: 0, basicAuthTokenRequests: 0, postAuthTokenRequests: 0 };
   // how the client authenticated at the token endpoint (HTTP Basic or form fields)
   provider.use(async (ctx, next) => {
@@ -92,6 +95,8 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
       else counts.postAuthTokenRequests++;
     }
     await next();
+    const idToken = (ctx.body as { id_token?: unknown } | undefined)?.id_token;
+    if (ctx.path === '/token' && typeof idToken === 'string') everIssued.push(idToken);
   });
   provider.on('grant.success', (ctx) => {
     const grant = (ctx.oidc.params as Record<string, unknown> | undefined)?.grant_type;
@@ -104,6 +109,8 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
   // the in-memory adapter has no query by account: remember the tokens as they are saved
   const issued = { access: new Map<string, Set<string>>(), refresh: new Map<string, Set<string>>() };
   const remember = (kind: 'access' | 'refresh') => (token: { jti: string; accountId?: string }) => {
+    // opaque tokens: the jti is the token's value
+    everIssued.push(token.jti);
     if (!token.accountId) return;
     const set = issued[kind].get(token.accountId) ?? new Set<string>();
     set.add(token.jti);
@@ -136,6 +143,7 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
     clientSecret,
     accounts,
     counts,
+    issuedTokens: () => [...everIssued],
     revokeAccessTokens: (u) => destroyAll('access', u),
     revokeRefreshTokens: (u) => destroyAll('refresh', u),
     async stop() {
