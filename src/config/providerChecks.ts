@@ -4,6 +4,9 @@
 import type { Config } from './schema.ts';
 import type { ConfigFinding, ConfigPath } from './errors.ts';
 
+/** Named providers whose default scopes include openid (an id_token comes back without setting scopes). */
+export const OPENID_BY_DEFAULT: ReadonlySet<string> = new Set(['google', 'cilogon', 'globus', 'azuread']);
+
 /** Tenant aliases whose id_tokens carry each user's own tenant as issuer (checked here and in the provider). */
 const AZURE_MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 

@@ -9,6 +9,7 @@ import { DummyAuthenticator } from '../auth/dummy.ts';
 import { NativeAuthenticator } from '../auth/native.ts';
 import { AdminBootstrap } from '../auth/bootstrap.ts';
 import { buildOAuth } from './oauthSetup.ts';
+import { namedProvider } from '../auth/oauth2/providers/index.ts';
 import { MediawikiAuthenticator } from '../auth/mediawiki/authenticator.ts';
 import { normalizeLoginName } from '../auth/pipeline.ts';
 import { normalizeUsername } from '../domain/names.ts';
@@ -114,6 +115,27 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
         authenticator,
         policy: { ...policy, adminUsers: wikiAdmins, allowedUsers: keep(a.allowed.users), blockedUsers: keep(a.blocked.users) },
         adminUsers: wikiAdmins,
+        native: null,
+        bootstrap: null,
+        afterStart: async () => undefined,
+      };
+    }
+    case 'github':
+    case 'google':
+    case 'cilogon':
+    case 'globus':
+    case 'gitlab':
+    case 'azuread': {
+      let provider;
+      try {
+        provider = namedProvider(a.type, a);
+      } catch (e) {
+        throw new HubError(500, (e as Error).message);
+      }
+      return {
+        authenticator: buildOAuth(config, a.type, log, provider),
+        policy,
+        adminUsers,
         native: null,
         bootstrap: null,
         afterStart: async () => undefined,
