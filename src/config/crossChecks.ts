@@ -24,6 +24,8 @@ export const HUB_REPLICAS_REFUSAL =
   'must be 1: each hub replica still keeps server state (readiness, pending spawns, routes) in its own memory, so a second replica would stop or unroute servers the first one started; several replicas are not supported yet';
 
 const missing = (path: ConfigPath, why: string, anchor?: ConfigPath): ConfigFinding => ({ path, anchor, message: `is required ${why}` });
+/** A required secret: `config check` of files without the deployment's secrets file only warns. */
+const missingSecret = (path: ConfigPath, why: string, anchor?: ConfigPath): ConfigFinding => ({ ...missing(path, why, anchor), secret: true });
 
 export const CROSS_CHECKS: CrossCheck[] = [
   {
@@ -31,7 +33,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
     check({ hub }) {
       const out: ConfigFinding[] = [];
       if ((hub.db.type === 'postgres' || hub.db.type === 'mysql') && !hub.db.url) {
-        out.push(missing(['hub', 'db', 'url'], `when hub.db.type is ${hub.db.type} (or set NBHUB_DB_URL)`, ['hub', 'db', 'type']));
+        out.push(missingSecret(['hub', 'db', 'url'], `when hub.db.type is ${hub.db.type} (or set NBHUB_DB_URL)`, ['hub', 'db', 'type']));
       }
       if (hub.replicas > 1) {
         out.push({ path: ['hub', 'replicas'], message: HUB_REPLICAS_REFUSAL });
@@ -46,7 +48,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
       const https = proxy.https;
       const at: ConfigPath = ['proxy', 'https', 'type'];
       if (https.enabled && https.type === 'manual') {
-        if (!https.manual.key) out.push(missing(['proxy', 'https', 'manual', 'key'], 'for proxy.https.type manual', at));
+        if (!https.manual.key) out.push(missingSecret(['proxy', 'https', 'manual', 'key'], 'for proxy.https.type manual', at));
         if (!https.manual.cert) out.push(missing(['proxy', 'https', 'manual', 'cert'], 'for proxy.https.type manual', at));
       }
       if (https.enabled && https.type === 'letsencrypt') {
@@ -57,7 +59,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
         out.push(missing(['proxy', 'https', 'secret', 'name'], 'for proxy.https.type secret', at));
       }
       if (proxy.api.url && !proxy.secretToken) {
-        out.push(missing(['proxy', 'secretToken'], 'to use the proxy API at proxy.api.url (or set CONFIGPROXY_AUTH_TOKEN)', ['proxy', 'api', 'url']));
+        out.push(missingSecret(['proxy', 'secretToken'], 'to use the proxy API at proxy.api.url (or set CONFIGPROXY_AUTH_TOKEN)', ['proxy', 'api', 'url']));
       }
       return out;
     },
@@ -136,7 +138,7 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     const s = auth[sectionName];
     const why = `for auth.type ${auth.type}`;
     if (!s.clientId) out.push(missing(['auth', sectionName, 'clientId'], why, typeAt));
-    if (!s.clientSecret) out.push(missing(['auth', sectionName, 'clientSecret'], why, typeAt));
+    if (!s.clientSecret) out.push(missingSecret(['auth', sectionName, 'clientSecret'], why, typeAt));
   }
   if (sectionName) out.push(...checkOAuthScopes(auth[sectionName], ['auth', sectionName], auth.type === 'oidc' || OPENID_BY_DEFAULT.has(auth.type)));
   if (auth.type === 'generic-oauth' || auth.type === 'oidc') {
@@ -179,7 +181,7 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     }
   }
   if (auth.state.enabled && !auth.state.cryptoKey) {
-    out.push(missing(['auth', 'state', 'cryptoKey'], 'when auth.state.enabled is true (or set NBHUB_CRYPT_KEY)', ['auth', 'state', 'enabled']));
+    out.push(missingSecret(['auth', 'state', 'cryptoKey'], 'when auth.state.enabled is true (or set NBHUB_CRYPT_KEY)', ['auth', 'state', 'enabled']));
   }
   return out;
 }

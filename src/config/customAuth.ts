@@ -207,3 +207,9 @@ function camelKeys(value: unknown): unknown {
   if (!isPlainObject(value)) return value;
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
 }
+
+/** Where a trait every authenticator class has (Authenticator.admin_users, …) goes, under `auth`; for hub.config without a class. */
+export function authenticatorTraitTarget(trait: string): { to: string[]; value: (v: unknown) => unknown } | undefined {
+  const target = AUTHENTICATOR_KEYS[trait];
+  return target && { to: target.to, value: (v) => transform(v, target.transform) };
+}

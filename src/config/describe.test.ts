@@ -88,7 +88,7 @@ test('redaction: every secret is replaced, everything else kept', () => {
 test('describeConfig lists keys in schema order and reads back as the same config (minus secrets)', () => {
   const { config } = loadConfig({});
   const shown = parse(describeConfig(config));
-  assert.deepEqual(Object.keys(shown), ['hub', 'singleuser', 'auth', 'proxy', 'spawner', 'cull', 'prePuller', 'rbac', 'scheduling', 'ingress', 'debug', 'custom']);
+  assert.deepEqual(Object.keys(shown), ['hub', 'singleuser', 'auth', 'proxy', 'spawner', 'cull', 'prePuller', 'rbac', 'scheduling', 'ingress', 'debug', 'custom', 'httpRoute', 'imagePullSecret', 'imagePullSecrets']);
   assert.deepEqual(shown, config);
 });
 

@@ -82,4 +82,6 @@ export interface ConfigFinding {
   message: string;
   /** Set for warnings; a finding without it is an error. */
   warning?: ConfigWarningCode;
+  /** A missing secret that a deployment may keep in a separate file (config check warns instead). */
+  secret?: boolean;
 }

@@ -111,7 +111,7 @@ test("Up2U's values.yaml (seed 004) validates; its custom GenericOAuthenticator 
   assert.deepEqual(
     warnings.map((w) => [w.path, w.code, w.line]),
     [
-      ['hub.extraConfig', 'CONFIG_IGNORED', 24],
+      ['hub.extraConfig', 'CONFIG_MAPPED', 24],
       ['auth.genericOAuth.authorizeUrl', 'CONFIG_INCOMPLETE', 28],
       ['auth.custom.className', 'CONFIG_MAPPED', 30],
     ],

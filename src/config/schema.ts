@@ -5,11 +5,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { Resolved } from './schema/helpers.ts';
 import { HubInputSchema, HubResolvedSchema } from './schema/hub.ts';
-import { ProxySchema } from './schema/proxy.ts';
+import { ProxyInputSchema, ProxyResolvedSchema } from './schema/proxy.ts';
 import { SingleuserInputSchema, SingleuserResolvedSchema } from './schema/singleuser.ts';
 import { AuthInputSchema, AuthResolvedSchema } from './schema/auth.ts';
 import { CullSchema, SpawnerSchema } from './schema/runtime.ts';
-import { CustomKey, DebugSchema, IngressSchema, PrePullerSchema, RbacSchema, SchedulingSchema } from './schema/cluster.ts';
+import { CustomKey, DebugSchema, HttpRouteSchema, IngressSchema, PrePullerSchema, RbacSchema, ReleaseKeys, SchedulingSchema } from './schema/cluster.ts';
 
 const ROOT = {
   additionalProperties: false,
@@ -18,7 +18,6 @@ const ROOT = {
 } as const;
 
 const sharedSections = {
-  proxy: ProxySchema,
   spawner: SpawnerSchema,
   cull: CullSchema,
   prePuller: PrePullerSchema,
@@ -27,15 +26,24 @@ const sharedSections = {
   ingress: IngressSchema,
   debug: DebugSchema,
   custom: CustomKey,
+  httpRoute: HttpRouteSchema,
 };
 
 export const ConfigSchema = Type.Object(
-  { hub: HubInputSchema, singleuser: SingleuserInputSchema, auth: AuthInputSchema, ...sharedSections },
+  { hub: HubInputSchema, singleuser: SingleuserInputSchema, auth: AuthInputSchema, proxy: ProxyInputSchema, ...sharedSections, ...ReleaseKeys },
   ROOT,
 );
 
 export const ResolvedConfigSchema = Type.Object(
-  { hub: HubResolvedSchema, singleuser: SingleuserResolvedSchema, auth: AuthResolvedSchema, ...sharedSections },
+  {
+    hub: HubResolvedSchema,
+    singleuser: SingleuserResolvedSchema,
+    auth: AuthResolvedSchema,
+    proxy: ProxyResolvedSchema,
+    ...sharedSections,
+    imagePullSecret: ReleaseKeys.imagePullSecret,
+    imagePullSecrets: ReleaseKeys.imagePullSecrets,
+  },
   ROOT,
 );
 

@@ -32,11 +32,27 @@ export function imageSection(description: string, dflt: { name: string; tag: str
   });
 }
 
-/** Values of `extraEnv` as z2jh accepts them: scalars, or EnvVar-style objects (`{valueFrom: …}`). */
-export const ExtraEnvInput = MapOf(
-  Type.Unsafe<string | number | boolean | Record<string, unknown>>({ type: ['string', 'number', 'boolean', 'object'] }),
-  { description: 'Environment variables: NAME: value, or NAME: {valueFrom: …} as in a Kubernetes EnvVar.' },
-);
+type EnvInputValue = string | number | boolean | Record<string, unknown>;
+
+/**
+ * `extraEnv` as z2jh accepts it: a mapping NAME: value (scalars, or EnvVar-style objects
+ * `{valueFrom: …}`), or a list of Kubernetes EnvVar objects ({name, value | valueFrom}).
+ */
+export const ExtraEnvInput = Type.Unsafe<Record<string, EnvInputValue> | Record<string, unknown>[]>({
+  type: ['object', 'array'],
+  additionalProperties: { type: ['string', 'number', 'boolean', 'object'] },
+  items: {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: { type: 'string', minLength: 1, description: 'Variable name.' },
+      value: { type: ['string', 'number', 'boolean'], description: 'Its value.' },
+      valueFrom: { type: 'object', description: 'Where its value comes from (Kubernetes EnvVarSource).' },
+    },
+    additionalProperties: false,
+  },
+  description: 'Environment variables: NAME: value, or NAME: {valueFrom: …}; or a list of Kubernetes EnvVar objects ({name, value} or {name, valueFrom}).',
+});
 
 /** After loading, scalar values are strings; objects (`valueFrom`) are kept for the Kubernetes spawner. */
 export const ExtraEnvResolved = MapOf(
@@ -60,6 +76,8 @@ export function networkPolicySection(component: string, egress: EgressDefaults, 
     egressAllowRules: Section('Commonly needed egress, allowed by switches.', {
       cloudMetadataServer: Key(Type.Boolean(), egress.cloudMetadataServer, 'Allow traffic to the cloud metadata server (169.254.169.254).'),
       dnsPortsPrivateIPs: Key(Type.Boolean(), egress.dnsPortsPrivateIPs, 'Allow DNS (port 53) to private IP ranges.'),
+      dnsPortsCloudMetadataServer: Key(Type.Boolean(), true, 'Allow DNS (port 53) to the cloud metadata server (some clouds serve DNS there).'),
+      dnsPortsKubeSystemNamespace: Key(Type.Boolean(), true, 'Allow DNS (port 53) to pods of the kube-system namespace (kube-dns).'),
       nonPrivateIPs: Key(Type.Boolean(), egress.nonPrivateIPs, 'Allow traffic to public (non-private) IP addresses.'),
       privateIPs: Key(Type.Boolean(), egress.privateIPs, 'Allow traffic to private IP ranges (10/8, 172.16/12, 192.168/16).'),
     }),

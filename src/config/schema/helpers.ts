@@ -74,3 +74,18 @@ export function Pattern(pattern: string, label: string): string {
   patternLabels.set(pattern, label);
   return pattern;
 }
+
+/**
+ * A copy of an optional section with every default removed, for z2jh spellings that are folded
+ * into another key: absent means "not written", and only what the file wrote is folded.
+ */
+export function noDefaults<T extends TSchema>(schema: T, description: string): T {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) if (k !== 'default') out[k] = k === 'enum' || k === 'required' ? v : strip(v);
+    return out;
+  };
+  return Type.Optional(Object.assign(strip(CloneType(schema)) as T, { description })) as unknown as T;
+}

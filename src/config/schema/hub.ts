@@ -2,6 +2,17 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Closed, Deprecated, FreeObject, FreeObjectList, Key, MapOf, Nullable, Pattern, Section, StringEnum, StringList } from './helpers.ts';
 import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection, pdbSection, resourcesKey } from './common.ts';
+import {
+  containerSecurityContextKey,
+  deploymentStrategySection,
+  extraFilesKey,
+  extraPodSpecKey,
+  ipFamilyKeys,
+  podSecurityContextKey,
+  probeKey,
+  revisionHistoryLimitKey,
+  serviceAccountSection,
+} from './kubernetes.ts';
 
 export const DB_TYPES = ['sqlite-pvc', 'sqlite-memory', 'postgres', 'mysql'] as const;
 
@@ -19,24 +30,45 @@ export const PEP440_PATTERN = Pattern(
 
 const BASE_URL_PATTERN = Pattern('^/', 'a path starting with /');
 
-const ServiceSchema = Closed({
+const serviceProperties = {
   apiToken: Key(SecretString(), null, 'API token the service uses (`Authorization: token …`). Stored hashed.'),
   admin: Key(Type.Boolean(), false, 'Give the service the admin role.'),
   url: Key(Nullable(Type.String({ format: 'uri' })), null, 'URL of the service; when set, the proxy routes /services/<name>/ to it.'),
   oauthNoConfirm: Key(Type.Boolean(), false, 'Skip the OAuth confirmation page when users log in to this service.'),
   display: Key(Type.Boolean(), true, 'List the service on the hub home page (when it has a url).'),
   info: Key(FreeObject(), {}, 'Free-form information returned by the /hub/api/services endpoint.'),
+};
+const ServiceSchema = Closed(serviceProperties);
+
+/** JupyterHub's own (snake_case) service keys, which z2jh passes through to `c.JupyterHub.services`. */
+const ServiceInputSchema = Closed({
+  ...serviceProperties,
+  name: Type.Optional(Type.String({ minLength: 1, description: 'z2jh: the service name; must equal its key under hub.services.' })),
+  api_token: Type.Optional(Nullable(Type.String({ minLength: 1, description: 'JupyterHub spelling of apiToken.' }))),
+  oauth_no_confirm: Type.Optional(Type.Boolean({ description: 'JupyterHub spelling of oauthNoConfirm.' })),
+  oauth_client_id: Type.Optional(Type.String({ minLength: 1, description: 'JupyterHub: the service’s OAuth client id. nbhub derives it (service-<name>); a different one is a warning.' })),
+  oauth_redirect_uri: Type.Optional(Type.String({ description: 'JupyterHub: the service’s OAuth redirect URI. nbhub uses <url>/oauth_callback; ignored with a warning.' })),
+  oauth_roles: Type.Optional(Type.Array(Type.String(), { description: 'JupyterHub: roles of the service’s OAuth tokens. Ignored with a warning: grant roles with hub.loadRoles.' })),
+  command: Type.Optional(Type.Unsafe<string | string[]>({ type: ['string', 'array'], items: { type: 'string' }, description: 'JupyterHub: a hub-managed service process. nbhub does not start service processes; ignored with a warning (run it as its own pod).' })),
+  environment: Type.Optional(FreeObject({ description: 'JupyterHub: environment of a hub-managed service; ignored with command.' })),
+  user: Type.Optional(Type.String({ description: 'JupyterHub: Unix user of a hub-managed service; ignored with command.' })),
+  cwd: Type.Optional(Type.String({ description: 'JupyterHub: working directory of a hub-managed service; ignored with command.' })),
 });
 
-const RoleSchema = Closed({
+const roleProperties = {
   description: Key(Type.String(), '', 'What the role is for.'),
   scopes: Key(StringList(), [], 'Scopes granted, e.g. `admin:users`, `read:servers!group=class`.'),
   users: Key(StringList(), [], 'Users given this role.'),
   groups: Key(StringList(), [], 'Groups given this role.'),
   services: Key(StringList(), [], 'Services given this role.'),
+};
+const RoleSchema = Closed(roleProperties);
+const RoleInputSchema = Closed({
+  ...roleProperties,
+  name: Type.Optional(Type.String({ minLength: 1, description: 'z2jh: the role name; must equal its key under hub.loadRoles.' })),
 });
 
-function hubProperties<E extends TSchema>(extraEnv: E) {
+function hubProperties<E extends TSchema, S extends TSchema, R extends TSchema>(extraEnv: E, service: S, role: R) {
   return {
     baseUrl: Key(Type.String({ pattern: BASE_URL_PATTERN }), '/', 'URL prefix of the whole deployment; the hub lives under <baseUrl>hub/.'),
     ip: Key(Type.String({ minLength: 1 }), '127.0.0.1', 'Address the hub process binds to, behind the proxy. Use 0.0.0.0 in a pod.'),
@@ -69,12 +101,13 @@ function hubProperties<E extends TSchema>(extraEnv: E) {
         storageClassName: Key(Nullable(Type.String()), null, 'StorageClass of the volume; null uses the cluster default.'),
         annotations: Key(Labels(), {}, 'Annotations on the PVC.'),
         selector: Key(FreeObject(), {}, 'Label selector choosing a pre-existing PersistentVolume.'),
+        subPath: Key(Nullable(Type.String()), null, 'Subdirectory of the volume holding the data directory; null: the volume’s root.'),
       }),
       upgrade: Key(Nullable(Type.Boolean()), null, 'Allow schema migrations of an existing database on start; null: migrate SQLite automatically and other databases too.'),
       password: Key(SecretString(), null, 'Database password, when it is not part of hub.db.url.'),
     }),
     services: Key(
-      MapOf(ServiceSchema),
+      MapOf(service),
       {},
       'Services (e.g. an idle culler or a grader) known to the hub, by name.',
     ),
@@ -107,23 +140,68 @@ function hubProperties<E extends TSchema>(extraEnv: E) {
       null,
       'Override the X-JupyterHub-Version header sent to single-user servers; must be a PEP 440 version. null: the JupyterHub version nbhub implements.',
     ),
-    loadRoles: Key(MapOf(RoleSchema), {}, 'Custom roles, by name, and who has them.'),
+    loadRoles: Key(MapOf(role), {}, 'Custom roles, by name, and who has them.'),
     annotations: Key(Labels(), {}, 'Annotations on the hub pod.'),
     labels: Key(Labels(), {}, 'Extra labels on the hub pod.'),
+    command: Key(StringList(), [], 'Command of the hub container; empty: `nbhub start` with the chart’s arguments.'),
+    args: Key(StringList(), [], 'Extra arguments of the hub container’s command.'),
+    extraFiles: extraFilesKey('hub'),
+    initContainers: Key(FreeObjectList(), [], 'Init containers of the hub pod.'),
+    tolerations: Key(FreeObjectList(), [], 'Extra Toleration objects of the hub pod (besides scheduling.corePods.tolerations).'),
+    podSecurityContext: podSecurityContextKey('hub'),
+    containerSecurityContext: containerSecurityContextKey('hub'),
+    livenessProbe: probeKey('hub', 'liveness', { enabled: true, initialDelaySeconds: 300, periodSeconds: 10, failureThreshold: 30, timeoutSeconds: 3 }),
+    readinessProbe: probeKey('hub', 'readiness', { enabled: true, periodSeconds: 2, failureThreshold: 3 }),
+    lifecycle: Section('Kubernetes lifecycle hooks of the hub container.', {
+      postStart: Key(FreeObject(), {}, 'LifecycleHandler run after the container starts.'),
+      preStop: Key(FreeObject(), {}, 'LifecycleHandler run before the container stops.'),
+    }),
+    extraPodSpec: extraPodSpecKey('hub'),
+    deploymentStrategy: deploymentStrategySection('hub', null),
+    revisionHistoryLimit: revisionHistoryLimitKey('hub'),
+    serviceAccount: serviceAccountSection('hub'),
+    service: Section('The hub’s Kubernetes Service (hub).', {
+      type: Key(StringEnum(['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName']), 'ClusterIP', 'Service type.'),
+      ports: Section('The Service’s port.', {
+        nodePort: Key(Nullable(Type.Integer({ minimum: 1, maximum: 65535 })), null, 'Node port when type is NodePort; null picks one.'),
+        appProtocol: Key(Nullable(Type.String()), null, 'appProtocol of the port.'),
+      }),
+      annotations: Key(Labels(), {}, 'Annotations on the Service.'),
+      extraPorts: Key(FreeObjectList(), [], 'Extra ServicePort objects.'),
+      loadBalancerIP: Key(Nullable(Type.String()), null, 'Requested load balancer IP (type LoadBalancer).'),
+      ...ipFamilyKeys(null),
+    }),
   };
 }
 
-export const HubResolvedSchema = Section('The hub: web pages, REST API, OAuth provider, database.', hubProperties(ExtraEnvResolved));
+export const HubResolvedSchema = Section('The hub: web pages, REST API, OAuth provider, database.', hubProperties(ExtraEnvResolved, ServiceSchema, RoleSchema));
 
 export const HubInputSchema = Section('The hub: web pages, REST API, OAuth provider, database.', {
-  ...hubProperties(ExtraEnvInput),
+  ...hubProperties(ExtraEnvInput, ServiceInputSchema, RoleInputSchema),
+  config: Type.Optional(
+    Type.Unsafe<Record<string, Record<string, unknown>>>({
+      type: 'object',
+      patternProperties: { '^[A-Z]': { type: 'object' } },
+      additionalProperties: false,
+      description:
+        'z2jh 1.x+: JupyterHub traitlets, hub.config.<Class>.<trait> (JupyterHub, Spawner, KubeSpawner, Authenticator, the authenticator classes). Those with an nbhub meaning are mapped onto nbhub’s keys; the others are named in a warning; an unknown class or trait is an error.',
+    }),
+  ),
   extraConfig: Type.Optional(
     Type.Unsafe<string | Record<string, string>>({
       type: ['string', 'object'],
       additionalProperties: { type: 'string' },
-      description: 'z2jh: Python code for jupyterhub_config.py. Accepted for compatibility and ignored (with a warning): nbhub does not run Python configuration.',
+      description:
+        'z2jh: Python snippets for jupyterhub_config.py (one string, or snippets by name, run in name order). Each runs in a sandboxed Python against a recording config object; plain assignments to traits nbhub knows (c.Spawner.cmd = …, c.KubeSpawner.cpu_limit = …) become nbhub settings, anything else is a warning naming the snippet and line.',
     }),
   ),
-  extraConfigMap: Type.Optional(FreeObject({ description: 'z2jh: values read by hub.extraConfig. Accepted and ignored.' })),
+  extraConfigMap: Type.Optional(FreeObject({ description: 'z2jh: values hub.extraConfig snippets read with z2jh.get_config("custom.…")/get_config("hub.extraConfigMap.…").' })),
+  existingSecret: Type.Optional(
+    Nullable(Type.String({ minLength: 1, description: 'z2jh: an existing Secret holding the hub’s secrets. Ignored with a warning: the chart keeps them in the Secret hub.' })),
+  ),
+  authenticatePrometheus: Type.Optional(Nullable(Type.Boolean({ description: 'z2jh: require a token for /hub/metrics. Ignored with a warning: nbhub serves no Prometheus metrics yet.' }))),
+  consecutiveFailureLimit: Type.Optional(
+    Nullable(Type.Integer({ minimum: 0, description: 'z2jh: stop the hub after this many failed spawns in a row. Ignored with a warning: nbhub reports each failure and keeps running.' })),
+  ),
   imagePullPolicy: Deprecated(StringEnum(PULL_POLICIES), 'hub.image.pullPolicy', 'Old z2jh spelling.'),
 });

@@ -1,7 +1,8 @@
 // `singleuser:` — what each user's server looks like: image, command, limits, storage, pod.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { Deprecated, FreeObject, FreeObjectList, Key, MapOf, Nullable, Section, StringEnum, StringList } from './helpers.ts';
-import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection } from './common.ts';
+import { ExtraEnvInput, ExtraEnvResolved, Labels, PULL_POLICIES, SecretString, Size, imageSection, networkPolicySection, resourcesKey } from './common.ts';
+import { VolumeList, extraFilesKey } from './kubernetes.ts';
 
 export const STORAGE_TYPES = ['dynamic', 'static', 'none'] as const;
 
@@ -26,7 +27,7 @@ const PullSecretRef = Type.Unsafe<string | { name: string }>({
 
 const Cpu = () => Nullable(Type.Number({ exclusiveMinimum: 0 }));
 
-const storageSection = Section('The user’s home directory volume.', {
+const storageProperties = {
   type: Key(
     StringEnum(STORAGE_TYPES),
     'dynamic',
@@ -39,6 +40,7 @@ const storageSection = Section('The user’s home directory volume.', {
     pvcNameTemplate: Key(Type.String({ minLength: 1 }), 'claim-{username}{servername}', 'Name of each claim; {username} and {servername} are filled in, and {userid}: the user’s stable id (the identity provider’s, e.g. MediaWiki’s central id, which survives a rename; else the hub’s user id).'),
     volumeNameTemplate: Key(Type.String({ minLength: 1 }), 'volume-{username}{servername}', 'Name of the volume inside the pod.'),
     storageAccessModes: Key(StringList(), ['ReadWriteOnce'], 'Access modes of the claims.'),
+    subPath: Key(Nullable(Type.String()), null, 'Subdirectory of each claim mounted as the home ({username} and {servername} are filled in); null: the claim’s root.'),
   }),
   static: Section('One shared, pre-existing PersistentVolumeClaim.', {
     pvcName: Key(Nullable(Type.String({ minLength: 1 })), null, 'Name of the shared claim (required for static storage).'),
@@ -48,9 +50,25 @@ const storageSection = Section('The user’s home directory volume.', {
   extraVolumeMounts: Key(FreeObjectList(), [], 'Extra VolumeMount objects in the user container.'),
   extraLabels: Key(Labels(), {}, 'Extra labels on the user’s PVC.'),
   deleteOnUserDelete: Key(Type.Boolean(), false, 'Delete the user’s volume when the user is deleted from the hub.'),
+};
+const storageSection = Section('The user’s home directory volume.', storageProperties);
+const storageInputSection = Section('The user’s home directory volume.', {
+  ...storageProperties,
+  extraVolumes: Key(VolumeList('Extra Volume objects in the user pod: a list, or a mapping whose values are the volumes (in key order).'), [], 'Extra Volume objects in the user pod: a list, or a mapping whose values are the volumes (in key order).'),
+  extraVolumeMounts: Key(
+    VolumeList('Extra VolumeMount objects in the user container: a list, or a mapping whose values are the mounts (in key order).'),
+    [],
+    'Extra VolumeMount objects in the user container: a list, or a mapping whose values are the mounts (in key order).',
+  ),
 });
 
-function singleuserProperties<E extends TSchema>(extraEnv: E) {
+const affinitySection = (kind: string) =>
+  Section(`Extra ${kind} of user pods.`, {
+    required: Key(FreeObjectList(), [], 'PodAffinityTerm objects that must match.'),
+    preferred: Key(FreeObjectList(), [], 'WeightedPodAffinityTerm objects.'),
+  });
+
+function singleuserProperties<E extends TSchema, S extends TSchema>(extraEnv: E, storage: S) {
   return {
     image: imageSection('Image of the user servers (Kubernetes).', { name: 'quay.io/jupyter/base-notebook', tag: 'latest', pullPolicy: null }),
     imagePullSecret: Section('Create an image pull secret from these registry credentials.', {
@@ -85,12 +103,13 @@ function singleuserProperties<E extends TSchema>(extraEnv: E) {
       limit: Key(Cpu(), null, 'Most CPU a server may use; null: no limit.'),
       guarantee: Key(Cpu(), null, 'CPU reserved for each server; null: none.'),
     }),
-    storage: storageSection,
+    storage,
     lifecycleHooks: Key(FreeObject(), {}, 'Kubernetes container lifecycle hooks (postStart, preStop), e.g. postStart.exec.command.'),
     profileList: Key(Type.Array(ProfileSchema), [], 'Choices offered on the spawn page; each may override spawner settings.'),
     networkPolicy: networkPolicySection('user server', { cloudMetadataServer: false, dnsPortsPrivateIPs: true, nonPrivateIPs: true, privateIPs: false }),
     networkTools: Section('The init container that blocks the cloud metadata server (cloudMetadata.blockWithIptables).', {
       image: imageSection('Image with iptables.', { name: 'quay.io/jupyterhub/k8s-network-tools', tag: '4.1.0', pullPolicy: null }),
+      resources: resourcesKey('Kubernetes resources of the init container.'),
     }),
     cloudMetadata: Section('Access from user servers to the cloud metadata server.', {
       blockWithIptables: Key(Type.Boolean(), true, 'Block it with an iptables rule in an init container.'),
@@ -114,6 +133,13 @@ function singleuserProperties<E extends TSchema>(extraEnv: E) {
     extraLabels: Key(Labels(), {}, 'Extra labels on user pods.'),
     extraAnnotations: Key(Labels(), {}, 'Extra annotations on user pods.'),
     extraPodConfig: Key(FreeObject(), {}, 'Extra PodSpec fields merged into user pods.'),
+    extraPodAffinity: affinitySection('pod affinity'),
+    extraPodAntiAffinity: affinitySection('pod anti-affinity'),
+    extraResource: Section('Extended resources of user pods (e.g. nvidia.com/gpu).', {
+      limits: Key(MapOf(Type.Unsafe<string | number>({ type: ['string', 'number'] })), {}, 'Resource name → limit.'),
+      guarantees: Key(MapOf(Type.Unsafe<string | number>({ type: ['string', 'number'] })), {}, 'Resource name → request.'),
+    }),
+    extraFiles: extraFilesKey('user'),
     initContainers: Key(FreeObjectList(), [], 'Init containers of user pods.'),
     extraContainers: Key(FreeObjectList(), [], 'Extra containers in user pods.'),
     events: Key(Type.Boolean(), true, 'Show Kubernetes events about the pod on the spawn page.'),
@@ -121,9 +147,12 @@ function singleuserProperties<E extends TSchema>(extraEnv: E) {
   };
 }
 
-export const SingleuserResolvedSchema = Section('The user servers.', singleuserProperties(ExtraEnvResolved));
+export const SingleuserResolvedSchema = Section('The user servers.', singleuserProperties(ExtraEnvResolved, storageSection));
 
 export const SingleuserInputSchema = Section('The user servers.', {
-  ...singleuserProperties(ExtraEnvInput),
+  ...singleuserProperties(ExtraEnvInput, storageInputSection),
+  podNameTemplate: Type.Optional(
+    Nullable(Type.String({ minLength: 1, description: 'z2jh spelling of spawner.kubernetes.podNameTemplate: folded into it.' })),
+  ),
   imagePullPolicy: Deprecated(StringEnum(PULL_POLICIES), 'singleuser.image.pullPolicy', 'Old z2jh spelling.'),
 });
