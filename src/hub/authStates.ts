@@ -3,7 +3,15 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Store, UserRecord } from '../store/types.ts';
-import { AuthStateOpenError, CryptoKeyError, openAuthState, parseCryptoKeys, sealAuthState, type CryptoKey } from '../auth/authState.ts';
+import {
+  AuthStateOpenError,
+  CryptoKeyError,
+  openAuthState,
+  parseCryptoKeys,
+  sealAuthState,
+  sealedKeyId,
+  type CryptoKey,
+} from '../auth/authState.ts';
 
 export type AuthState = Record<string, unknown>;
 
@@ -25,12 +33,28 @@ export class AuthStates {
     const u = typeof user === 'string' ? await this.store.getUser(user) : user;
     if (!u?.encryptedAuthState) return null;
     try {
-      return openAuthState(this.keys, u.id, u.encryptedAuthState);
+      const state = openAuthState(this.keys, u.id, u.encryptedAuthState);
+      if (sealedKeyId(u.encryptedAuthState) !== this.keys[0].id) await this.reseal(u, state);
+      return state;
     } catch (e) {
       if (!(e instanceof AuthStateOpenError) && !(e instanceof SyntaxError)) throw e;
       this.logger.warn({ user: u.name, reason: e.message }, 'auth state of the user cannot be read; treating it as empty');
       return null;
     }
+  }
+
+  /**
+   * Key rotation: a state sealed with an older key is sealed again with the first key when it is
+   * read, so the old key can be dropped once every active user's state was read or rewritten.
+   * Compare-and-set on the old value, so a state written meanwhile is not overwritten.
+   */
+  private async reseal(u: UserRecord, state: AuthState): Promise<void> {
+    const fresh = await this.store.getUser(u.name);
+    if (fresh?.id !== u.id || fresh.encryptedAuthState !== u.encryptedAuthState) return;
+    await this.store
+      .updateUser(u.name, { encryptedAuthState: this.seal(u, state) })
+      .then(() => this.logger.info({ user: u.name, key: this.keys![0].id }, 'auth state sealed again with the current key'))
+      .catch((err: unknown) => this.logger.warn({ user: u.name, err }, 'could not seal auth state with the current key'));
   }
 
   /** The sealed value to store for `state` (null clears); undefined when auth state is disabled. */
