@@ -7,8 +7,9 @@ import { loadConfig, ConfigError, checkConfigCommand } from './config/index.ts';
 import { NBHUB_VERSION } from './hub/version.ts';
 
 const USAGE = `Usage:
-  nbhub start [--config FILE] [--data-dir DIR] [--ip IP] [--port PORT] [--log-level LEVEL]
-  nbhub config check FILE
+  nbhub start [--config FILE]... [--data-dir DIR] [--ip IP] [--port PORT] [--log-level LEVEL]
+  nbhub config check FILE...
+  (several config files merge like helm -f a.yaml -f b.yaml: later files win)
   nbhub proxy [configurable-http-proxy options]
   nbhub --version`;
 
@@ -21,7 +22,7 @@ async function start(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
-      config: { type: 'string', short: 'f' },
+      config: { type: 'string', short: 'f', multiple: true },
       'data-dir': { type: 'string' },
       ip: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: '8000' },
@@ -32,7 +33,8 @@ async function start(argv: string[]): Promise<void> {
   const logger = pino({ level: values['log-level'], base: { app: 'nbhub' } });
   let loaded;
   try {
-    loaded = loadConfig({ file: values.config ?? null, env: process.env });
+    const files = values.config ?? [];
+    loaded = files.length > 1 ? loadConfig({ files, env: process.env }) : loadConfig({ file: files[0] ?? null, env: process.env });
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`nbhub: configuration is invalid, not starting:\n${e.toString()}\n`);
@@ -70,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
         process.stderr.write(`${USAGE}\n`);
         process.exit(2);
       }
-      const r = checkConfigCommand(rest[1]);
+      const r = checkConfigCommand(rest.slice(1));
       (r.exitCode === 0 ? process.stdout : process.stderr).write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
       process.exit(r.exitCode);
       return;

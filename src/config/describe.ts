@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import type { Config } from './schema.ts';
 import { ResolvedConfigSchema } from './schema.ts';
 import { ConfigError, formatProblem, formatWarning } from './errors.ts';
-import { loadConfig } from './load.ts';
+import { loadConfig, type LoadConfigOptions } from './load.ts';
 import { isPlainObject } from './dataPath.ts';
 
 export const REDACTED = '<redacted>';
@@ -69,12 +69,15 @@ export interface CommandResult {
 }
 
 /**
- * `nbhub config check FILE`: exit 0 with warnings and the effective config, or exit 1 with
- * every problem (file:line:col: path: message).
+ * `nbhub config check FILE...`: exit 0 with warnings and the effective config, or exit 1 with
+ * every problem (file:line:col: path: message). Several files merge like `helm -f a -f b`. Secrets a
+ * deployment keeps in a separate file may be missing (a warning: required at start).
  */
-export function checkConfigCommand(file: string, env: NodeJS.ProcessEnv = process.env): CommandResult {
+export function checkConfigCommand(fileOrFiles: string | string[], env: NodeJS.ProcessEnv = process.env, opts: Pick<LoadConfigOptions, 'runPython'> = {}): CommandResult {
+  const files = typeof fileOrFiles === 'string' ? [fileOrFiles] : fileOrFiles;
+  const file = files.join(' + ');
   try {
-    const { config, warnings, fromEnv } = loadConfig({ file, env });
+    const { config, warnings, fromEnv } = loadConfig({ ...(files.length > 1 ? { files } : { file: files[0] }), env, secretsMayComeLater: true, ...opts });
     const lines = [`${file}: valid${warnings.length ? ` (${plural(warnings.length, 'warning')})` : ''}`];
     lines.push(...warnings.map((w) => `warning: ${formatWarning(w)}`));
     lines.push('', '# Effective configuration: defaults filled in, secrets redacted.');

@@ -23,7 +23,11 @@ def _no_network(*args, **kwargs):
     raise OSError("no network while reading hub.extraConfig")
 
 
-socket.socket = _no_network  # type: ignore[assignment, misc]
+class _NoNetworkSocket(socket.socket):
+    connect = connect_ex = bind = sendto = _no_network
+
+
+socket.socket = _NoNetworkSocket  # type: ignore[misc]
 socket.create_connection = _no_network  # type: ignore[assignment]
 socket.getaddrinfo = _no_network  # type: ignore[assignment]
 

@@ -158,6 +158,8 @@ export function translateTraitSettings(data: PlainObject, all: TraitSetting[]): 
         out.applied.push({ setting: s, to: [r.to] });
       }
     }
+    // The class's settings now live in nbhub's keys; auth.custom was only the way there.
+    if (isPlainObject(data.auth)) delete data.auth.custom;
     out.applied.push({ setting: authClass, to: [['auth', 'type']] });
   }
   return out;
