@@ -17,6 +17,8 @@ export interface TestOidcProvider {
   accounts: Map<string, Record<string, unknown>>;
   /** Makes every access token issued to this user invalid (as if expired). */
   revokeAccessTokens(user: string): Promise<number>;
+  /** The access tokens of this user that have not been revoked. */
+  accessTokensOf(user: string): string[];
   /** Every access and refresh token value handed out so far (to check that no log shows one). */
   issuedTokens(): string[];
   /** Revokes every refresh token issued to this user. */
@@ -144,6 +146,7 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
     accounts,
     counts,
     issuedTokens: () => [...everIssued],
+    accessTokensOf: (u) => [...(issued.access.get(u) ?? [])],
     revokeAccessTokens: (u) => destroyAll('access', u),
     revokeRefreshTokens: (u) => destroyAll('refresh', u),
     async stop() {
