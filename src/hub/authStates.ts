@@ -49,10 +49,8 @@ export class AuthStates {
    * Compare-and-set on the old value, so a state written meanwhile is not overwritten.
    */
   private async reseal(u: UserRecord, state: AuthState): Promise<void> {
-    const fresh = await this.store.getUser(u.name);
-    if (fresh?.id !== u.id || fresh.encryptedAuthState !== u.encryptedAuthState) return;
     await this.store
-      .updateUser(u.name, { encryptedAuthState: this.seal(u, state) })
+      .updateUser(u.name, { encryptedAuthState: this.seal(u, state), ifEncryptedAuthState: u.encryptedAuthState })
       .then(() => this.logger.info({ user: u.name, key: this.keys![0].id }, 'auth state sealed again with the current key'))
       .catch((err: unknown) => this.logger.warn({ user: u.name, err }, 'could not seal auth state with the current key'));
   }

@@ -134,6 +134,8 @@ export interface UserPatch {
   admin?: boolean;
   encryptedAuthState?: string | null;
   authRefreshed?: Date | null;
+  /** Apply the patch only if the stored sealed auth state is still this value (compare-and-set). */
+  ifEncryptedAuthState?: string | null;
 }
 
 /** A hub group: members ordered by name (byte-wise), properties a JSON object. */

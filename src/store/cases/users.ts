@@ -84,6 +84,15 @@ export function userCases(h: Harness): void {
     assert.equal(cleared?.authRefreshed, null);
     assert.equal(cleared?.admin, true);
     await assert.rejects(s.updateUser('alice', { authRefreshed: new Date(Number.NaN) }), isStoreError('STORE_BAD_INPUT'));
+    // compare-and-set on the sealed state: applied only while the stored value is the expected one
+    await s.updateUser('alice', { encryptedAuthState: 'v1' });
+    assert.equal((await s.updateUser('alice', { encryptedAuthState: 'v2', authRefreshed: at(1), ifEncryptedAuthState: 'old' }))?.encryptedAuthState, 'v1');
+    assert.equal((await s.getUser('alice'))?.authRefreshed, null, 'nothing of a refused patch is applied');
+    assert.equal((await s.updateUser('alice', { encryptedAuthState: 'v2', ifEncryptedAuthState: 'v1' }))?.encryptedAuthState, 'v2');
+    assert.equal((await s.updateUser('alice', { encryptedAuthState: 'v3', ifEncryptedAuthState: null }))?.encryptedAuthState, 'v2');
+    await s.updateUser('alice', { encryptedAuthState: null });
+    assert.equal((await s.updateUser('alice', { encryptedAuthState: 'v4', ifEncryptedAuthState: null }))?.encryptedAuthState, 'v4');
+    await s.updateUser('alice', { encryptedAuthState: null });
     assert.deepEqual(await s.updateUser('alice', {}), cleared);
     assert.equal(await s.updateUser('nobody', { admin: true }), null);
   });

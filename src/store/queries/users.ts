@@ -81,9 +81,10 @@ export async function updateUser(ctx: SqlContext, name: string, patch: UserPatch
     if (patch.authRefreshed !== undefined) set.auth_refreshed = toMillisOrNull(patch.authRefreshed, 'updateUser authRefreshed');
     if (Object.keys(set).length > 0) {
       const what = patch.name !== undefined ? `rename user ${JSON.stringify(name)} to ${JSON.stringify(patch.name)}` : `update user ${JSON.stringify(name)}`;
-      await writing(tx, what, () =>
-        tx.db.updateTable('users').set(set).where('id', '=', id).execute(),
-      );
+      let q = tx.db.updateTable('users').set(set).where('id', '=', id);
+      const expected = patch.ifEncryptedAuthState;
+      if (expected !== undefined) q = expected === null ? q.where('auth_state', 'is', null) : q.where('auth_state', '=', expected);
+      await writing(tx, what, () => q.execute());
     }
     const row = await tx.db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirstOrThrow();
     return toUserRecord(row);
