@@ -16,12 +16,24 @@ command -v python3 >/dev/null || need_apt+=(python3)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null || need_apt+=(chromium)
+  # OpenLDAP for the LDAP login tests (each test runs its own slapd on a loopback port)
+  [ -x /usr/sbin/slapd ] || need_apt+=(slapd)
+  command -v ldapsearch >/dev/null || need_apt+=(ldap-utils)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "setup: installing Debian packages: ${need_apt[*]}"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # Packages such as slapd start a system service when installed; the tests start their own
+    # servers, so forbid service starts during this install (unless a policy is already there).
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    rc=0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null || rc=$?
+    if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi
+    [ "$rc" = 0 ] || exit "$rc"
   else
     echo "setup: please install Debian packages: ${need_apt[*]} (needs root)" >&2
     exit 1

@@ -164,12 +164,7 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     if (!auth.mediawiki.clientId) out.push(missing(['auth', 'mediawiki', 'clientId'], 'for auth.type mediawiki (the consumer key)', typeAt));
     if (!auth.mediawiki.clientSecret) out.push(missing(['auth', 'mediawiki', 'clientSecret'], 'for auth.type mediawiki (the consumer secret)', typeAt));
   }
-  if (auth.type === 'ldap') {
-    if (!auth.ldap.server.address) out.push(missing(['auth', 'ldap', 'server', 'address'], 'for auth.type ldap', typeAt));
-    if (!auth.ldap.dn.templates.length && !auth.ldap.dn.lookup) {
-      out.push({ path: ['auth', 'ldap', 'dn', 'templates'], anchor: typeAt, message: 'must list at least one DN template (or set auth.ldap.dn.lookup: true)' });
-    }
-  }
+  if (auth.type === 'ldap') out.push(...checkLdap(auth.ldap, typeAt));
   if (auth.type === 'custom') {
     const className = auth.custom.className;
     if (!className) out.push(missing(['auth', 'custom', 'className'], 'for auth.type custom', typeAt));
@@ -206,3 +201,43 @@ function checkAuthState({ auth, singleuser }: Config): ConfigFinding[] {
   }
   return out;
 }
+
+function checkLdap(ldap: Config['auth']['ldap'], typeAt: ConfigPath): ConfigFinding[] {
+  const out: ConfigFinding[] = [];
+  const at = (...p: string[]): ConfigPath => ['auth', 'ldap', ...p];
+  const why = 'for auth.type ldap';
+  if (!ldap.server.address) out.push(missing(at('server', 'address'), why, typeAt));
+  const { dn } = ldap;
+  if (!dn.templates.length && !dn.lookup) {
+    out.push({ path: at('dn', 'templates'), anchor: typeAt, message: 'must list at least one DN template (or set auth.ldap.dn.lookup: true)' });
+  }
+  dn.templates.forEach((tpl, i) => {
+    if (!tpl.includes('{username}')) out.push({ path: [...at('dn', 'templates'), i], message: 'must contain {username} (where the login name goes)' });
+  });
+  if (dn.lookup) {
+    const lookupAt = at('dn', 'lookup');
+    if (!dn.user.searchBase) out.push(missing(at('dn', 'user', 'searchBase'), 'when auth.ldap.dn.lookup is true', lookupAt));
+    if (!dn.user.dnAttribute) out.push(missing(at('dn', 'user', 'dnAttribute'), 'when auth.ldap.dn.lookup is true', lookupAt));
+    if (dn.search.filter.includes('{login_attr}') && !dn.user.attribute) {
+      out.push(missing(at('dn', 'user', 'attribute'), 'when auth.ldap.dn.search.filter uses {login_attr}', lookupAt));
+    }
+    if (dn.search.user && !dn.search.password) out.push(missing(at('dn', 'search', 'password'), 'when auth.ldap.dn.search.user is set', at('dn', 'search', 'user')));
+  }
+  if (ldap.searchFilter) {
+    if (!dn.user.searchBase) out.push(missing(at('dn', 'user', 'searchBase'), 'when auth.ldap.searchFilter is set', at('searchFilter')));
+    if (ldap.searchFilter.includes('{userattr}') && !dn.user.attribute) {
+      out.push(missing(at('dn', 'user', 'attribute'), 'when auth.ldap.searchFilter uses {userattr}', at('searchFilter')));
+    }
+  }
+  try {
+    new RegExp(dn.user.validRegex, 'u');
+  } catch (e) {
+    out.push({ path: at('dn', 'user', 'validRegex'), message: `is not a valid regular expression: ${(e as Error).message}` });
+  }
+  const tls = ldap.server.tls;
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) {
+    out.push({ path: at('server', 'tls', tls.certFile ? 'keyFile' : 'certFile'), message: 'is required too: a client certificate needs both certFile and keyFile' });
+  }
+  return out;
+}
+

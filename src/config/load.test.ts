@@ -156,8 +156,13 @@ test('z2jh guide snippets (environment, resources, storage, security, pre-puller
 
 test("z2jh guide's Active Directory example validates", () => {
   const { config, warnings } = loadConfig({ file: fixture('z2jh-guide-ldap-ad.yaml') });
-  assert.deepEqual(warnings, []);
-  assert.equal(config.auth.ldap.dn.user.escape, false);
+  // escape_userdn was removed in ldapauthenticator 2.0: accepted, with one warning saying it does nothing
+  assert.deepEqual(
+    warnings.map((w) => [w.code, w.path, w.line]),
+    [['CONFIG_DEPRECATED', 'auth.ldap.dn.user.escape', 18]],
+  );
+  assert.match(warnings[0].message, /has no effect/);
+  assert.equal(config.auth.ldap.server.tlsStrategy, 'before_bind');
   assert.equal(config.auth.ldap.dn.user.attribute, 'sAMAccountName');
   assert.equal(config.auth.ldap.dn.templates.length, 2);
 });

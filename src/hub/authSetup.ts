@@ -8,6 +8,7 @@ import type { Authenticator, LoginPolicy } from '../auth/types.ts';
 import { DummyAuthenticator } from '../auth/dummy.ts';
 import { NativeAuthenticator } from '../auth/native.ts';
 import { AdminBootstrap } from '../auth/bootstrap.ts';
+import { LdapAuthenticator, ldapSettingsFromConfig } from '../auth/ldap/ldap.ts';
 import { buildOAuth } from './oauthSetup.ts';
 import { namedProvider } from '../auth/oauth2/providers/index.ts';
 import { MediawikiAuthenticator } from '../auth/mediawiki/authenticator.ts';
@@ -40,8 +41,8 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
     adminUsers,
     allowedUsers,
     blockedUsers: names(a.blocked.users),
-    allowAll: a.allowed.all ?? (hubKeepsAccounts && noAllowRule),
-    allowExistingUsers: a.allowed.existingUsers ?? hubKeepsAccounts,
+    allowAll: a.allowed.all ?? ((hubKeepsAccounts && noAllowRule) || (a.type === 'ldap' && noAllowRule && a.ldap.allowedGroups.length === 0)),
+    allowExistingUsers: a.allowed.existingUsers ?? (hubKeepsAccounts || (a.type === 'ldap' && allowedUsers.size > 0)),
     isExistingUser: async (n) => (await store.getUser(n)) !== null,
     manageGroups: a.manageGroups,
     allowedGroups: new Set(a.allowed.groups),
@@ -151,6 +152,24 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
         bootstrap: null,
         afterStart: async () => undefined,
       };
+    case 'ldap': {
+      // ldapauthenticator on JupyterHub 5 keeps the base Authenticator's defaults: with no allow
+      // rule (auth.allowed.*, auth.ldap.allowedGroups) everyone the directory accepts may log in
+      let settings;
+      try {
+        settings = ldapSettingsFromConfig(a.ldap);
+      } catch (e) {
+        throw new HubError(500, (e as Error).message);
+      }
+      return {
+        authenticator: new LdapAuthenticator(settings, log),
+        policy,
+        adminUsers,
+        native: null,
+        bootstrap: null,
+        afterStart: async () => undefined,
+      };
+    }
     case 'ldap': {
       // ldapauthenticator on JupyterHub 5 keeps the base Authenticator's defaults: with no allow
       // rule (auth.allowed.*, auth.ldap.allowedGroups) everyone the directory accepts may log in

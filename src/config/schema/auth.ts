@@ -15,7 +15,7 @@ import {
   GoogleResolvedSchema,
 } from './authProviders.ts';
 import { GenericOAuthInputSchema, GenericOAuthSchema, OidcSchema } from './oauth.ts';
-import { LdapSchema } from './ldap.ts';
+import { LdapInputSchema, LdapResolvedSchema } from './ldap.ts';
 import { MediawikiSchema } from './mediawiki.ts';
 
 export const AUTH_TYPES = [
@@ -49,7 +49,7 @@ export const OAUTH_SECTIONS = {
 
 const Users = (description: string) => Section(description, { users: Key(StringList(), [], 'User names.') });
 
-function authProperties<G extends TSchema, O extends TSchema, C extends TSchema, L extends TSchema>(github: G, google: O, cilogon: C, gitlab: L) {
+function authProperties<G extends TSchema, O extends TSchema, C extends TSchema, L extends TSchema, D extends TSchema>(github: G, google: O, cilogon: C, gitlab: L, ldap: D) {
   return {
     type: Key(
       StringEnum(AUTH_TYPES),
@@ -71,12 +71,12 @@ function authProperties<G extends TSchema, O extends TSchema, C extends TSchema,
       all: Key(
         Nullable(Type.Boolean()),
         null,
-        'Anyone the authenticator accepts may log in. null: true for dummy and native when no allow rule is set, false for every identity provider (as oauthenticator: set an allow rule or this).',
+        'Anyone the authenticator accepts may log in. null: true for dummy and native when no allow rule is set, and for ldap when neither an allow rule nor auth.ldap.allowedGroups is set (ldapauthenticator on JupyterHub 5); false for every OAuth provider (as oauthenticator: set an allow rule or this).',
       ),
       existingUsers: Key(
         Nullable(Type.Boolean()),
         null,
-        'Users that already exist in the hub (e.g. added by an admin) may log in. null: true for dummy and native, false for identity providers.',
+        'Users that already exist in the hub (e.g. added by an admin) may log in. null: true for dummy and native, for ldap only when auth.allowed.users is set (JupyterHub 5), false for OAuth providers.',
       ),
     }),
     blocked: Users('Users never allowed to log in, even if the authenticator accepts them.'),
@@ -110,7 +110,7 @@ function authProperties<G extends TSchema, O extends TSchema, C extends TSchema,
     azuread: AzureadSchema,
     genericOAuth: GenericOAuthSchema,
     oidc: OidcSchema,
-    ldap: LdapSchema,
+    ldap,
     mediawiki: MediawikiSchema,
     custom: Section('z2jh’s custom authenticator (auth.type: custom).', {
       className: Key(
@@ -132,9 +132,9 @@ function authProperties<G extends TSchema, O extends TSchema, C extends TSchema,
 }
 
 const AUTH = 'Authentication: who may log in, and how.';
-export const AuthResolvedSchema = Section(AUTH, authProperties(GithubResolvedSchema, GoogleResolvedSchema, CilogonResolvedSchema, GitlabResolvedSchema));
+export const AuthResolvedSchema = Section(AUTH, authProperties(GithubResolvedSchema, GoogleResolvedSchema, CilogonResolvedSchema, GitlabResolvedSchema, LdapResolvedSchema));
 export const AuthInputSchema = Section(AUTH, {
-  ...authProperties(GithubInputSchema, GoogleInputSchema, CilogonInputSchema, GitlabInputSchema),
+  ...authProperties(GithubInputSchema, GoogleInputSchema, CilogonInputSchema, GitlabInputSchema, LdapInputSchema),
   genericOAuth: GenericOAuthInputSchema,
   whitelist: Deprecated(Type.Object({ users: Key(StringList(), [], 'User names.') }, { additionalProperties: false }), 'auth.allowed.users', 'Old name of the allowed users list.'),
   scopes: Deprecated(StringList(), 'auth.<provider>.scopes', 'z2jh 0.x: OAuth scopes of the configured provider.'),

@@ -6,6 +6,7 @@ import { xsrfToken, xsrfValid } from '../csrf.ts';
 import { endSession, readSession, startSession } from '../session.ts';
 import { safeNext } from './nav.ts';
 import { runLogin } from '../../auth/pipeline.ts';
+import { AuthSourceError } from '../../auth/types.ts';
 import { HubError } from '../../hub/errors.ts';
 import { ensureUser } from '../../hub/loginCompletion.ts';
 
@@ -57,7 +58,16 @@ export function registerLoginPages(app: FastifyInstance, ctx: HubContext): void 
     }
     const a = ctx.authenticator;
     if (!a.usesPasswordForm) throw new HubError(404, `This hub logs in with ${a.displayName}`);
-    const outcome = await runLogin(a, { username, password }, ctx.loginPolicy);
+    let outcome;
+    try {
+      outcome = await runLogin(a, { username, password }, ctx.loginPolicy);
+    } catch (e) {
+      // the identity source itself failed (LDAP directory down): say so on the form, keep serving
+      if (!(e instanceof AuthSourceError)) throw e;
+      ctx.logger.warn({ detail: e.logDetail }, 'login failed: the identity source did not answer');
+      const xsrf = xsrfToken(ctx, req, reply);
+      return reply.status(e.status).type('text/html; charset=utf-8').send(loginPage(ctx, xsrf, next, { error: e.userMessage, username }));
+    }
     if (!outcome.ok) {
       ctx.logger.info({ reason: outcome.reason }, 'failed login');
       const xsrf = xsrfToken(ctx, req, reply);
