@@ -92,7 +92,11 @@ const CLASSES: Record<string, ClassMapping> = {
     idps: t('idps', 'camelKeysBelow'),
     allowed_idps: t('idps', 'camelKeysBelow'),
   }),
-  GlobusOAuthenticator: oauth('globus', 'globus', { identity_provider: 'identityProvider', username_from_email: 'usernameFromEmail' }),
+  GlobusOAuthenticator: oauth('globus', 'globus', {
+    identity_provider: 'identityProvider',
+    username_from_email: 'usernameFromEmail',
+    allowed_globus_groups: t('allowedGlobusGroups', 'list'),
+  }),
   GitLabOAuthenticator: oauth('gitlab', 'gitlab', {
     gitlab_url: 'gitlabUrl',
     gitlab_api: 'apiUrl',
@@ -106,11 +110,8 @@ const CLASSES: Record<string, ClassMapping> = {
     type: 'ldap',
     section: 'ldap',
     keys: {
-      // every trait of ldapauthenticator 2.x; use_ssl, escape_userdn and tls_kwargs are folded with a warning
       server_address: t('ldap.server.address'),
       server_port: t('ldap.server.port'),
-      tls_strategy: t('ldap.server.tlsStrategy'),
-      tls_kwargs: t('ldap.server.tlsKwargs'),
       use_ssl: t('ldap.server.ssl'),
       bind_dn_template: t('ldap.dn.templates', 'list'),
       lookup_dn: t('ldap.dn.lookup'),
@@ -118,17 +119,11 @@ const CLASSES: Record<string, ClassMapping> = {
       lookup_dn_search_user: t('ldap.dn.search.user'),
       lookup_dn_search_password: t('ldap.dn.search.password'),
       lookup_dn_user_dn_attribute: t('ldap.dn.user.dnAttribute'),
-      use_lookup_dn_username: t('ldap.dn.user.useLookupName'),
       escape_userdn: t('ldap.dn.user.escape'),
       valid_username_regex: t('ldap.dn.user.validRegex'),
       user_search_base: t('ldap.dn.user.searchBase'),
       user_attribute: t('ldap.dn.user.attribute'),
-      search_filter: t('ldap.searchFilter'),
-      attributes: t('ldap.attributes', 'list'),
       allowed_groups: t('ldap.allowedGroups', 'list'),
-      group_search_filter: t('ldap.groupSearchFilter'),
-      group_attributes: t('ldap.groupAttributes', 'list'),
-      auth_state_attributes: t('ldap.authStateAttributes', 'list'),
     },
   },
   // entry point `mediawiki`; executor_threads has no meaning here (no thread pool) and is ignored with a warning

@@ -112,6 +112,12 @@ export const GlobusSchema = Section('Log in with Globus.', {
     'Only identities from this provider domain may log in, e.g. youruniversity.edu; others are refused with a hint to link that identity.',
   ),
   usernameFromEmail: Key(Type.Boolean(), false, 'Make the user name from the email claim instead of preferred_username (the part before @ either way).'),
+  allowedGlobusGroups: Key(
+    StringList(),
+    [],
+    'Members of these Globus groups (group ids) may log in. The user’s groups are read from the Globus Groups API and kept in auth state as globus_groups (auth.manageGroups makes them hub groups, so auth.admin.groups can name admin groups).',
+  ),
+  groupsUrl: Key(HttpUrl(), 'https://groups.api.globus.org', 'Globus Groups API.'),
 });
 
 const gitlabProperties = {

@@ -38,7 +38,7 @@ export interface OAuthFakeOptions {
   /** Claims of the id_token for a user (beyond iss, aud, sub, nonce, iat, exp). */
   idTokenClaims?: (user: string) => Record<string, unknown>;
   /** Extra fields of the token response (Globus's other_tokens, …). */
-  tokenExtras?: (user: string) => Record<string, unknown>;
+  tokenExtras?: (user: string, scope: string) => Record<string, unknown>;
   /** Scope the token response reports as granted; default: what was asked. */
   grantedScope?: (asked: string) => string;
 }
@@ -203,7 +203,7 @@ export class OAuthFake {
       token_type: 'bearer',
       expires_in: 3600,
       scope: this.opts.grantedScope ? this.opts.grantedScope(pending.scope) : pending.scope,
-      ...(this.opts.tokenExtras?.(pending.user) ?? {}),
+      ...(this.opts.tokenExtras?.(pending.user, pending.scope) ?? {}),
     };
     if (this.opts.oidc) body.id_token = await this.idToken(pending);
     return { status: 200, body };

@@ -14,10 +14,10 @@ const open = testPolicy({ allowAll: true });
 describe('Globus provider against a Globus Auth fake', () => {
   const fake = new FakeGlobus(CLIENT.clientId, CLIENT.clientSecret, [
     { sub: 'g-jane', preferred_username: 'jane@uchicago.edu', email: 'jane.doe@gmail.com' },
-    { sub: 'g-joe', preferred_username: 'joe@globusid.org', email: 'joe@uchicago.edu' },
+    { sub: 'g-joe', preferred_username: 'joe@globusid.org', email: 'joe@uchicago.edu', groups: ['0c3f-lab'] },
   ]);
   const auth = (over: Partial<GlobusSettings> = {}) =>
-    createOAuthAuthenticator(globusProvider({ globusUrl: fake.url, identityProvider: null, usernameFromEmail: false, ...over }), oauthSettings(CLIENT), { logger });
+    createOAuthAuthenticator(globusProvider({ globusUrl: fake.url, identityProvider: null, usernameFromEmail: false, allowedGlobusGroups: [], groupsUrl: fake.url, ...over }), oauthSettings(CLIENT), { logger });
 
   before(() => fake.start());
   after(() => fake.stop());
@@ -44,6 +44,16 @@ describe('Globus provider against a Globus Auth fake', () => {
     const a = auth({ usernameFromEmail: true, identityProvider: 'uchicago.edu' });
     assert.equal(verdict(await loginAs(a, fake, 'g-joe', open)), 'ok:joe');
     assert.equal(verdict(await loginAs(a, fake, 'g-jane', open)), 'refused:denied');
+  });
+
+  it('allowedGlobusGroups admits members of a group (asked of the Groups API with the groups token) and keeps the groups in auth state', async () => {
+    const a = auth({ allowedGlobusGroups: ['0c3f-lab'] });
+    const joe = await loginAs(a, fake, 'g-joe');
+    assert.equal(verdict(joe), 'ok:joe');
+    assert.match(joe.authorize.searchParams.get('scope') ?? '', /groups\.api\.globus\.org:view_my_groups_and_memberships/);
+    assert.ok(joe.outcome.ok);
+    assert.deepEqual(joe.outcome.authState?.globus_groups, ['0c3f-lab']);
+    assert.equal(verdict(await loginAs(a, fake, 'g-jane')), 'refused:not-allowed');
   });
 
   it('restricts only: without an allow rule nobody is let in', async () => {
