@@ -37,6 +37,8 @@ export interface OidcProviderOptions {
   tokenEndpointAuthMethod?: 'client_secret_post' | 'client_secret_basic';
   /** Put the scope claims into the id_token too (for userdataFromIdToken). */
   claimsInIdToken?: boolean;
+  /** Accept ?access_token= at the userinfo endpoint (oauthenticator's userdata_token_method url). */
+  acceptQueryParamAccessTokens?: boolean;
   /** Seconds an access token lives (default 3600). */
   accessTokenTtl?: number;
   port?: number;
@@ -66,6 +68,7 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
     jwks: { keys: [jwk] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     pkce: { required: () => true },
+    acceptQueryParamAccessTokens: o.acceptQueryParamAccessTokens ?? false,
     conformIdTokenClaims: !o.claimsInIdToken,
     // every grant may get a refresh token (not only with offline_access)
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),

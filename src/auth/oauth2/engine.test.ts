@@ -9,6 +9,7 @@ import { startOidcProvider, loginAtProvider, type TestOidcProvider } from '../..
 import { createOAuthAuthenticator, type OAuthAuthenticator } from './engine.ts';
 import { genericProvider } from './generic.ts';
 import { oauthSettings, type OAuthSettings } from './settings.ts';
+import { createOutbound, providerHttp } from './http.ts';
 import { AuthSourceError, type Authenticated, type AuthDenied } from '../types.ts';
 
 const CALLBACK = 'http://127.0.0.1:9/hub/oauth_callback';
@@ -17,7 +18,7 @@ let idp: TestOidcProvider;
 const made: OAuthAuthenticator[] = [];
 
 before(async () => {
-  idp = await startOidcProvider({ redirectUris: [CALLBACK] });
+  idp = await startOidcProvider({ redirectUris: [CALLBACK], acceptQueryParamAccessTokens: true });
   idp.accounts.set('alice', { groups: ['physics', 'staff'] });
 });
 
@@ -223,4 +224,54 @@ test('refresh: a refused access token is replaced through the refresh token; a r
   await idp.revokeRefreshTokens('erin');
   const out = await a.refreshUser!({ name: 'erin', authState: state });
   assert.equal(out.kind, 'relogin');
+});
+
+/** The real outbound client, recording each call (method, URL, headers, body) on the way. */
+function recordingOutbound(s: OAuthSettings) {
+  const real = createOutbound({ ...s, serviceName: 'test' });
+  const calls: { method: string; url: string; headers: Record<string, string>; body: string }[] = [];
+  const fetchFn = async (url: string | URL, init: RequestInit = {}) => {
+    const headers = Object.fromEntries(new Headers(init.headers).entries());
+    calls.push({ method: init.method ?? 'GET', url: String(url), headers, body: typeof init.body === 'string' ? init.body : String(init.body ?? '') });
+    return real.fetch(url, init);
+  };
+  return { calls, outbound: { fetch: fetchFn, http: providerHttp(fetchFn, 'test'), close: () => real.close() } };
+}
+
+async function recordedLogin(user: string, over: Partial<OAuthSettings>) {
+  const settings = oauthSettings({ clientId: idp.clientId, clientSecret: idp.clientSecret, ...over });
+  const { calls, outbound } = recordingOutbound(settings);
+  const a = createOAuthAuthenticator(genericProvider('oidc', { issuer: idp.issuer, authorizeUrl: null, tokenUrl: null, userdataUrl: null }), settings, { logger, outbound });
+  made.push(a);
+  const { query, pending, redirectUrl } = await signIn(a, user);
+  const r = asUser(await a.completeLogin({ callbackUrl: CALLBACK, query, pending }));
+  assert.equal(r.name, user);
+  const userinfo = calls.find((c) => c.url.includes('/me'));
+  assert.ok(userinfo, 'the userinfo endpoint was called');
+  return { calls, redirectUrl, r, userinfo, token: calls.find((c) => c.url.endsWith('/token')) };
+}
+
+test('extraAuthorizeParams, tokenParams, userdataParams and userdataMethod POST reach the provider', async () => {
+  const { redirectUrl, token, userinfo } = await recordedLogin('ivan', {
+    extraAuthorizeParams: { prompt: 'consent', ui_locales: 'de' },
+    tokenParams: { audience_hint: 'nbhub' },
+    userdataParams: { schema: 'openid' },
+    userdataMethod: 'POST',
+  });
+  const sent = new URL(redirectUrl).searchParams;
+  assert.equal(sent.get('prompt'), 'consent');
+  assert.equal(sent.get('ui_locales'), 'de');
+  assert.ok(token);
+  const form = new URLSearchParams(token.body);
+  assert.equal(form.get('audience_hint'), 'nbhub');
+  assert.equal(form.get('client_secret'), idp.clientSecret, 'client_secret_post by default');
+  assert.equal(userinfo.method, 'POST');
+  assert.equal(new URL(userinfo.url).searchParams.get('schema'), 'openid');
+  assert.match(userinfo.headers.authorization ?? '', /^Bearer /);
+});
+
+test('userdataTokenMethod url: the access token goes in the user info URL, not a header', async () => {
+  const { r, userinfo } = await recordedLogin('jon', { userdataTokenMethod: 'url' });
+  assert.equal(new URL(userinfo.url).searchParams.get('access_token'), r.authState!.access_token);
+  assert.equal(userinfo.headers.authorization, undefined);
 });

@@ -90,7 +90,12 @@ export function createOutbound(s: OutboundSettings): Outbound {
       dispatcher,
     } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 
-  const http: ProviderHttp = {
+  return { fetch: doFetch, http: providerHttp(doFetch, s.serviceName), close: () => dispatcher.close() };
+}
+
+/** ProviderHttp over a fetch function (JSON or form answers parsed; unreachable → AuthSourceError). */
+export function providerHttp(doFetch: FetchLike, serviceName: string): ProviderHttp {
+  return {
     async json(url, opts = {}) {
       const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'nbhub', ...(opts.headers ?? {}) };
       if (opts.token) headers.authorization = `${opts.authScheme ?? 'Bearer'} ${opts.token}`;
@@ -103,16 +108,15 @@ export function createOutbound(s: OutboundSettings): Outbound {
       try {
         res = await doFetch(url, { method: opts.method ?? (opts.body ? 'POST' : 'GET'), headers, body, redirect: 'follow' });
       } catch (e) {
-        throw unreachable(s.serviceName, url, e);
+        throw unreachable(serviceName, url, e);
       }
       let parsed: unknown;
       try {
         parsed = await parseBody(res);
       } catch (e) {
-        throw unreachable(s.serviceName, url, e);
+        throw unreachable(serviceName, url, e);
       }
       return { status: res.status, body: parsed, headers: res.headers };
     },
   };
-  return { fetch: doFetch, http, close: () => dispatcher.close() };
 }
