@@ -78,6 +78,8 @@ test('deprecated provider keys are folded with one warning naming the new key', 
 
 test('Azure AD: a multi-tenant alias is refused with the reason; GitHub: a malformed org:team entry is refused', () => {
   assert.match(problems(`auth:\n  type: azuread\n  azuread: { clientId: c, clientSecret: s, tenantId: common }\n`), /auth\.azuread\.tenantId.*multi-tenant alias/);
+  assert.match(problems(`auth:\n  type: azuread\n  azuread: { clientId: c, clientSecret: s, tenantId: contoso.onmicrosoft.com }\n`), /auth\.azuread\.tenantId: must be the directory \(tenant\) id, a GUID/);
+  assert.equal(problems(`auth:\n  type: azuread\n  azuread: { clientId: c, clientSecret: s, tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47 }\n  allowed: { all: true }\n`), '');
   assert.match(problems(`auth:\n  type: github\n  github: { clientId: c, clientSecret: s, allowedOrganizations: ["a:b:c"] }\n`), /allowedOrganizations\[0\].*neither an organization nor org:team/);
 });
 

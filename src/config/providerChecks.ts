@@ -9,6 +9,7 @@ export const OPENID_BY_DEFAULT: ReadonlySet<string> = new Set(['google', 'cilogo
 
 /** Tenant aliases whose id_tokens carry each user's own tenant as issuer (checked here and in the provider). */
 const AZURE_MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function checkNamedProvider(auth: Config['auth']): ConfigFinding[] {
   const out: ConfigFinding[] = [];
@@ -20,12 +21,17 @@ export function checkNamedProvider(auth: Config['auth']): ConfigFinding[] {
       }
     });
   }
-  if (auth.type === 'azuread' && auth.azuread.tenantId && AZURE_MULTI_TENANT.has(auth.azuread.tenantId.toLowerCase())) {
+  const tenant = auth.type === 'azuread' ? auth.azuread.tenantId : null;
+  if (tenant && AZURE_MULTI_TENANT.has(tenant.toLowerCase())) {
     out.push({
       path: ['auth', 'azuread', 'tenantId'],
       anchor: typeAt,
-      message: `${auth.azuread.tenantId} is a multi-tenant alias: its id_tokens are issued by each user's own tenant, which nbhub cannot verify yet; use your directory (tenant) id`,
+      message: `${tenant} is a multi-tenant alias: its id_tokens are issued by each user's own tenant, which nbhub cannot verify yet; use your directory (tenant) id`,
     });
+  } else if (tenant && !GUID.test(tenant)) {
+    // Azure's discovery document names the issuer by the tenant's id, so a domain name here
+    // would fail the issuer check of every login
+    out.push({ path: ['auth', 'azuread', 'tenantId'], message: `must be the directory (tenant) id, a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47, not ${JSON.stringify(tenant)}` });
   }
   if (auth.type === 'cilogon') {
     const defaults: string[] = [];
