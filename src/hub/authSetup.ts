@@ -170,24 +170,6 @@ export async function buildAuth(config: Config, store: Store, logger: Logger): P
         afterStart: async () => undefined,
       };
     }
-    case 'ldap': {
-      // ldapauthenticator on JupyterHub 5 keeps the base Authenticator's defaults: with no allow
-      // rule (auth.allowed.*, auth.ldap.allowedGroups) everyone the directory accepts may log in
-      let settings;
-      try {
-        settings = ldapSettingsFromConfig(a.ldap);
-      } catch (e) {
-        throw new HubError(500, (e as Error).message);
-      }
-      return {
-        authenticator: new LdapAuthenticator(settings, log),
-        policy,
-        adminUsers,
-        native: null,
-        bootstrap: null,
-        afterStart: async () => undefined,
-      };
-    }
     default:
       throw new HubError(500, `auth.type ${JSON.stringify(a.type)} is not available in this version of nbhub (use dummy or native)`);
   }
