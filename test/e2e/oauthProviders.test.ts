@@ -1,7 +1,8 @@
 // Named OAuth providers through a real nbhub process, with plain HTTP requests that follow
 // redirects as a browser would: a GitHub Enterprise fake (organization membership, teams as
-// hub groups) and an Azure AD fake (the tenant's signed id_token, groups claim, another
-// tenant refused). Users outside the rules get the 403 page; the client secret and the access
+// hub groups), an Azure AD fake (the tenant's signed id_token, groups claim, another
+// tenant refused) and a CILogon fake configured in z2jh's spelling (CILogonOAuthenticator
+// with oauthenticator's allowed_idps: username derivation per identity provider). Users outside the rules get the 403 page; the client secret and the access
 // tokens the fakes issued never reach the hub's log.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { startNbhub, type NbhubProcess } from '../support/nbhubProcess.ts';
 import { HubApi } from '../support/hubApi.ts';
 import { FakeGithub } from '../support/fakeProviders/github.ts';
 import { FakeAzureAd } from '../support/fakeProviders/azuread.ts';
+import { FakeCilogon } from '../support/fakeProviders/cilogon.ts';
 import { CookieClient } from '../support/fakeProviders/browserlessClient.ts';
 import type { OAuthFake } from '../support/fakeProviders/oauthFake.ts';
 
@@ -156,6 +158,62 @@ describe('Azure AD login through a running hub', () => {
     const api = new HubApi(hub.url, serviceToken);
     assert.equal((await api.get('/users/mallory')).status, 404);
     assert.equal((await api.get('/users/oscar')).status, 404);
+  });
+
+  it('no secret or token in the hub log', () => assertNoSecretsInLog(hub, fake, clientSecret));
+});
+
+describe('CILogon login through a running hub, configured with z2jh’s CILogonOAuthenticator traits', () => {
+  const clientSecret = secret();
+  const serviceToken = randomBytes(16).toString('hex');
+  const UCHICAGO = 'urn:mace:incommon:uchicago.edu';
+  const fake = new FakeCilogon('cilogon:/client_id/e2e', clientSecret, [
+    { sub: 'c-jane', idp: UCHICAGO, eppn: 'jane@uchicago.edu', email: 'jane@uchicago.edu' },
+    { sub: 'c-orcid', idp: 'http://orcid.org/oauth/authorize', eppn: 'x@orcid.org', email: 'x@example.org' },
+  ]);
+  let hub: NbhubProcess;
+
+  before(async () => {
+    await fake.start();
+    hub = await startNbhub({
+      name: 'oauth-cilogon',
+      configYaml: hubYaml(
+        serviceToken,
+        `auth:
+  type: custom
+  custom:
+    className: oauthenticator.cilogon.CILogonOAuthenticator
+    config:
+      client_id: "cilogon:/client_id/e2e"
+      client_secret: ${clientSecret}
+      cilogon_host: ${fake.url}
+      allowed_idps:
+        "${UCHICAGO}":
+          username_derivation:
+            username_claim: eppn
+            action: strip_idp_domain
+            domain: uchicago.edu
+          allow_all: true`,
+      ),
+    });
+  });
+  after(async () => {
+    await hub?.stop();
+    await fake.stop();
+  });
+
+  it('a University of Chicago identity logs in as the eppn without its domain', async () => {
+    const run = await login(hub, fake, 'c-jane');
+    assert.equal(run.hops.find((h) => h.url.includes('/hub/oauth_callback'))?.status, 302);
+    assert.equal((await new HubApi(hub.url, serviceToken).get('/users/jane')).status, 200);
+    const authorize = fake.authorizeRequests.at(-1)?.params;
+    assert.equal(authorize?.get('selected_idp'), UCHICAGO);
+    assert.ok(authorize?.get('scope')?.split(' ').includes('org.cilogon.userinfo'));
+  });
+
+  it('an identity provider outside allowed_idps gets the 403 page', async () => {
+    const run = await login(hub, fake, 'c-orcid');
+    assert.equal(run.final.status, 403);
   });
 
   it('no secret or token in the hub log', () => assertNoSecretsInLog(hub, fake, clientSecret));
