@@ -2,6 +2,8 @@
 // cluster. Tested against golden manifests in golden/ (objects.test.ts).
 import type {
   V1Affinity,
+  V1PodAffinityTerm,
+  V1WeightedPodAffinityTerm,
   V1Container,
   V1EnvVar,
   V1Lifecycle,
@@ -66,6 +68,8 @@ export interface PodSpec {
   tolerations: V1Toleration[];
   nodeAffinityRequired: V1NodeSelectorTerm[];
   nodeAffinityPreferred: V1PreferredSchedulingTerm[];
+  podAffinity: { required: V1PodAffinityTerm[]; preferred: V1WeightedPodAffinityTerm[] };
+  podAntiAffinity: { required: V1PodAffinityTerm[]; preferred: V1WeightedPodAffinityTerm[] };
   schedulerName: string | null;
   priorityClassName: string | null;
   home: HomeVolume;
@@ -176,15 +180,19 @@ function makeResources(r: Resources): V1ResourceRequirements {
 }
 
 function affinity(s: PodSpec): { affinity?: V1Affinity } {
-  if (!s.nodeAffinityRequired.length && !s.nodeAffinityPreferred.length) return {};
-  return {
-    affinity: {
-      nodeAffinity: {
-        ...(s.nodeAffinityRequired.length
-          ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: s.nodeAffinityRequired } }
-          : {}),
-        ...(s.nodeAffinityPreferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: s.nodeAffinityPreferred } : {}),
-      },
-    },
-  };
+  const out: V1Affinity = {};
+  if (s.nodeAffinityRequired.length || s.nodeAffinityPreferred.length) {
+    out.nodeAffinity = {
+      ...(s.nodeAffinityRequired.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: s.nodeAffinityRequired } } : {}),
+      ...(s.nodeAffinityPreferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: s.nodeAffinityPreferred } : {}),
+    };
+  }
+  for (const [key, terms] of [['podAffinity', s.podAffinity], ['podAntiAffinity', s.podAntiAffinity]] as const) {
+    if (!terms || (!terms.required.length && !terms.preferred.length)) continue;
+    out[key] = {
+      ...(terms.required.length ? { requiredDuringSchedulingIgnoredDuringExecution: terms.required } : {}),
+      ...(terms.preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: terms.preferred } : {}),
+    };
+  }
+  return Object.keys(out).length ? { affinity: out } : {};
 }

@@ -76,7 +76,7 @@ function homeVolume(settings: ServerSettings, names: ServerNames, userName: stri
       volumeName: expand(st.volumeNameTemplate, 'singleuser.storage.dynamic.volumeNameTemplate', userName, serverName, userId),
       claimName: names.pvc as string,
       mountPath: st.homeMountPath,
-      subPath: null,
+      subPath: st.dynamicSubPath ? expand(st.dynamicSubPath, 'singleuser.storage.dynamic.subPath', userName, serverName, userId) : null,
     };
   }
   if (st.type === 'static') {
@@ -109,6 +109,8 @@ export function buildPodSpec(ctx: PodContext, settings: ServerSettings, names: S
     tolerations: settings.tolerations as unknown as V1Toleration[],
     nodeAffinityRequired: settings.nodeAffinityRequired as unknown as V1NodeSelectorTerm[],
     nodeAffinityPreferred: settings.nodeAffinityPreferred as unknown as V1PreferredSchedulingTerm[],
+    podAffinity: settings.podAffinity as unknown as PodSpec['podAffinity'],
+    podAntiAffinity: settings.podAntiAffinity as unknown as PodSpec['podAntiAffinity'],
     schedulerName: ctx.schedulerName,
     priorityClassName: ctx.priorityClassName,
     home: homeVolume(settings, names, spawn.userName, spawn.serverName, spawn.userId),

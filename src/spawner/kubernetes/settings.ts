@@ -17,6 +17,8 @@ export interface StorageSettings {
   /** static: the shared claim and the per-user subdirectory template. */
   staticPvcName: string | null;
   staticSubPath: string;
+  /** Subdirectory of a dynamic claim mounted as the home (singleuser.storage.dynamic.subPath); null: its root. */
+  dynamicSubPath: string | null;
   extraLabels: Record<string, string>;
 }
 
@@ -38,6 +40,9 @@ export interface ServerSettings {
   tolerations: FreeObject[];
   nodeAffinityRequired: FreeObject[];
   nodeAffinityPreferred: FreeObject[];
+  /** singleuser.extraPodAffinity / extraPodAntiAffinity: PodAffinityTerm and WeightedPodAffinityTerm objects. */
+  podAffinity: { required: FreeObject[]; preferred: FreeObject[] };
+  podAntiAffinity: { required: FreeObject[]; preferred: FreeObject[] };
   serviceAccountName: string | null;
   uid: number | null;
   fsGid: number | null;
@@ -85,7 +90,9 @@ export function kubeSettingsFromConfig(config: Config): KubeSettings {
   const purpose = sched.nodeAffinity.matchNodePurpose;
   const initContainers: FreeObject[] = [];
   if (su.cloudMetadata.blockWithIptables && !su.cloudMetadata.enabled) {
-    initContainers.push(blockMetadataContainer(imageRef(su.networkTools.image.name, su.networkTools.image.tag), su.networkTools.image.pullPolicy, su.cloudMetadata.ip));
+    initContainers.push(
+      blockMetadataContainer(imageRef(su.networkTools.image.name, su.networkTools.image.tag), su.networkTools.image.pullPolicy, su.cloudMetadata.ip, su.networkTools.resources),
+    );
   }
   initContainers.push(...su.initContainers);
   const base: ServerSettings = {
@@ -95,6 +102,9 @@ export function kubeSettingsFromConfig(config: Config): KubeSettings {
       ...(su.imagePullSecret.create ? [CREATED_PULL_SECRET] : []),
       ...su.image.pullSecrets,
       ...su.imagePullSecrets.map((s) => (typeof s === 'string' ? s : s.name)),
+      // The release's pull secrets (z2jh 1.x+ top-level imagePullSecret(s)), given to every pod.
+      ...(config.imagePullSecret.create && config.imagePullSecret.automaticReferenceInjection ? [CREATED_PULL_SECRET] : []),
+      ...config.imagePullSecrets.map((s) => (typeof s === 'string' ? s : s.name)),
     ]),
     cmd: null,
     args: null,
@@ -105,14 +115,16 @@ export function kubeSettingsFromConfig(config: Config): KubeSettings {
       cpuGuarantee: su.cpu.guarantee,
       memLimit: su.memory.limit,
       memGuarantee: su.memory.guarantee,
-      extraLimits: {},
-      extraGuarantees: {},
+      extraLimits: stringValues(su.extraResource.limits),
+      extraGuarantees: stringValues(su.extraResource.guarantees),
     },
     lifecycleHooks: su.lifecycleHooks,
     nodeSelector: su.nodeSelector,
     tolerations: [...USER_NODE_TOLERATIONS, ...sched.tolerations, ...su.extraTolerations],
     nodeAffinityRequired: [...(purpose === 'require' ? [USER_NODE_PURPOSE] : []), ...su.extraNodeAffinity.required],
     nodeAffinityPreferred: [...(purpose === 'prefer' ? [{ weight: 100, preference: USER_NODE_PURPOSE }] : []), ...su.extraNodeAffinity.preferred],
+    podAffinity: { required: su.extraPodAffinity.required, preferred: su.extraPodAffinity.preferred },
+    podAntiAffinity: { required: su.extraPodAntiAffinity.required, preferred: su.extraPodAntiAffinity.preferred },
     serviceAccountName: su.serviceAccountName,
     uid: su.uid,
     fsGid: su.fsGid,
@@ -135,6 +147,7 @@ export function kubeSettingsFromConfig(config: Config): KubeSettings {
       volumeNameTemplate: su.storage.dynamic.volumeNameTemplate,
       staticPvcName: su.storage.static.pvcName,
       staticSubPath: su.storage.static.subPath,
+      dynamicSubPath: su.storage.dynamic.subPath,
       extraLabels: su.storage.extraLabels,
     },
   };
@@ -157,14 +170,20 @@ export function imageRef(name: string, tag: string | null): string {
 }
 
 /** z2jh's init container that drops traffic to the cloud metadata server. */
-function blockMetadataContainer(image: string, pullPolicy: PullPolicy | null, ip: string): FreeObject {
+function blockMetadataContainer(image: string, pullPolicy: PullPolicy | null, ip: string, resources: { requests: FreeObject; limits: FreeObject }): FreeObject {
+  const given = Object.fromEntries(Object.entries(resources).filter(([, v]) => Object.keys(v).length));
   return {
+    ...(Object.keys(given).length ? { resources: given } : {}),
     name: 'block-cloud-metadata',
     image,
     ...(pullPolicy ? { imagePullPolicy: pullPolicy } : {}),
     command: ['iptables', '--append', 'OUTPUT', '--protocol', 'tcp', '--destination', ip, '--destination-port', '80', '--jump', 'DROP'],
     securityContext: { runAsUser: 0, capabilities: { add: ['NET_ADMIN'] } },
   };
+}
+
+function stringValues(m: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
 }
 
 function unique(xs: string[]): string[] {
