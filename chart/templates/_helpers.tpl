@@ -109,7 +109,7 @@ nodeAffinity:
 {{- end }}
 {{- end }}
 
-{{- /* auth.type -> the auth section holding that OAuth provider's settings (OAUTH_SECTIONS in src/config/schema/auth.ts). */ -}}
+{{- /* auth.type -> the auth section holding that login provider's clientSecret (OAUTH_SECTIONS in src/config/schema/auth.ts, and mediawiki's consumer secret, which nbhub also reads from OAUTH_CLIENT_SECRET). */ -}}
 {{- define "nbhub.oauthSections" -}}
 github: github
 google: google
@@ -119,6 +119,7 @@ gitlab: gitlab
 azuread: azuread
 generic-oauth: genericOAuth
 oidc: oidc
+mediawiki: mediawiki
 {{- end }}
 
 {{- /* The OAuth client secret written in the values for the active login provider, or "". */ -}}

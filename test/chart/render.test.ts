@@ -177,7 +177,7 @@ test('PAWS fallback: the same values with --set hub.db.type=sqlite-memory render
   assert.equal(r.find('PersistentVolumeClaim', 'hub-db-dir'), undefined);
   const { config } = loadRenderedConfig(r);
   assert.equal(config.hub.db.type, 'sqlite-memory');
-  assert.equal(config.auth.type, 'generic-oauth');
+  assert.equal(config.auth.type, 'mediawiki');
 });
 
 test('images: hub.image tag defaults to the chart appVersion; the proxy runs the same image', async () => {
