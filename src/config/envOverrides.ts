@@ -49,5 +49,14 @@ export function applyEnvOverrides(data: PlainObject, env: NodeJS.ProcessEnv): Co
       if (value && setIn(data, path, value)) applied.push(path);
     }
   }
+  // MWOAuthenticator (OAuth 1.0a, not an OAuth 2 section) takes its consumer key and secret
+  // from the same variables; the chart hands the secret over this way.
+  if (authType === 'mediawiki') {
+    for (const [name, key] of [['OAUTH_CLIENT_ID', 'clientId'], ['OAUTH_CLIENT_SECRET', 'clientSecret']] as const) {
+      const path = ['auth', 'mediawiki', key];
+      const value = env[name];
+      if (getIn(data, path) === null && value && setIn(data, path, value)) applied.push(path);
+    }
+  }
   return applied;
 }
