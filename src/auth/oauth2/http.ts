@@ -3,6 +3,7 @@
 // One undici dispatcher carries these settings; the same fetch serves openid-client (token
 // exchange, discovery, JWKS) and the providers' own API calls (ProviderHttp).
 import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { AuthSourceError } from '../types.ts';
 import type { ProviderHttp } from './provider.ts';
@@ -38,7 +39,8 @@ function dispatcherFor(s: OutboundSettings): Dispatcher {
       throw new Error(`caFile ${s.caFile} of the OAuth provider settings cannot be read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
-  const tls = { rejectUnauthorized: s.validateServerCert, ...(ca ? { ca } : {}) };
+  // Node's `ca` replaces the built-in roots: keep them, so the file only adds to them
+  const tls = { rejectUnauthorized: s.validateServerCert, ...(ca ? { ca: [...rootCertificates, ca] } : {}) };
   return s.httpProxy ? new ProxyAgent({ uri: s.httpProxy, requestTls: tls, proxyTls: tls }) : new Agent({ connect: tls });
 }
 
