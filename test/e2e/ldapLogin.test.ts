@@ -2,7 +2,8 @@
 // slapd (StartTLS with a test CA), through POST /hub/login: a member of an allowed group gets
 // in and their directory attributes reach the admin API's auth state; a non-member, a wrong,
 // blank or filter-injecting login are refused; a stopped directory gives a clear page and the
-// hub keeps serving (and logs people in again once the directory is back); no password in the log.
+// hub keeps serving (and logs people in again once the directory is back); the same in headless
+// Chromium through the login form; no password in the log.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { startNbhub, type NbhubProcess } from '../support/nbhubProcess.ts';
 import { HubApi } from '../support/hubApi.ts';
 import { CookieJar } from '../api/support.ts';
+import { launchBrowser, login, screenshot } from '../support/browser.ts';
 import { PEOPLE, startSlapd, type Slapd } from '../support/slapd.ts';
 
 let slapd: Slapd;
@@ -128,6 +130,30 @@ test('a stopped directory: a clear page, the hub stays up, and logins work again
     await slapd.start();
   }
   assert.equal((await postLogin('alice', users.alice.password)).status, 302);
+});
+
+test('in Chromium: the login form signs a directory user in, and says so when the directory is down', async () => {
+  const { users } = slapd.directory;
+  const browser = await launchBrowser();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await login(page, hub.url, 'bob', users.bob.password);
+    assert.equal(new URL(page.url()).pathname, '/hub/home', `bob is signed in (at ${page.url()})`);
+    assert.match(await page.locator('h1').innerText(), /bob/);
+    await screenshot(page, 'ldap-login', '01-bob-signed-in');
+    const other = await (await browser.newContext()).newPage();
+    await slapd.stop();
+    try {
+      await login(other, hub.url, 'alice', users.alice.password);
+      assert.match(await other.locator('.error').innerText(), /directory is unreachable/);
+      assert.equal(await other.inputValue('#username_input'), 'alice', 'the name typed is kept');
+      await screenshot(other, 'ldap-login', '02-directory-unreachable');
+    } finally {
+      await slapd.start();
+    }
+  } finally {
+    await browser.close();
+  }
 });
 
 test('the hub log names the failure but holds no password', async () => {
