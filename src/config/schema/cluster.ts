@@ -14,7 +14,7 @@ const ExtraImage = Closed({
 export const PrePullerSchema = Section('Pulling user images onto every node ahead of time (Kubernetes).', {
   hook: Section('Pull before an upgrade finishes (a Helm hook).', {
     enabled: Key(Type.Boolean(), true, 'Run the hook.'),
-    pullOnlyOnChanges: Key(Type.Boolean(), true, 'Run the hook only when the images to pull changed since the last install or upgrade.'),
+    pullOnlyOnChanges: Key(Type.Boolean(), false, 'z2jh: run the hook only when the images changed since the last release. nbhub’s chart runs it at every install and upgrade; true is reported by config check.'),
     podSchedulingWaitDuration: Key(Type.Integer({ minimum: -1 }), 10, 'Seconds the awaiter waits for puller pods to be scheduled before it stops waiting for them (-1: forever).'),
     nodeSelector: Key(Labels(), {}, 'Node labels the hook’s puller pods run on.'),
     tolerations: Key(FreeObjectList(), [], 'Extra Toleration objects of the hook’s pods.'),

@@ -5,6 +5,7 @@
 // tell what the file wrote from a default.
 import { formatPath, type ConfigFinding, type ConfigPath } from '../errors.ts';
 import { deleteIn, getIn, isPlainObject, setIn, type PlainObject } from '../dataPath.ts';
+import { isDefaultValue } from './defaults.ts';
 
 /** Keys accepted and not applied, with what happens instead. Removed from the loaded config. */
 export const NOT_APPLIED: { path: ConfigPath; reason: string }[] = [
@@ -34,11 +35,16 @@ export function foldZ2jhShapes(value: PlainObject, given: unknown): ConfigFindin
     deleteIn(value, path);
   }
 
+  for (const { path, when, reason } of NOT_DONE) {
+    const written = getIn(given, path);
+    if (written !== undefined && when(written)) out.push({ path, at: 'key', message: `not applied: ${reason}`, warning: 'CONFIG_IGNORED' });
+  }
+
   foldInto(value, given, ['proxy', 'chp', 'networkPolicy'], ['proxy', 'networkPolicy'], out);
   const podName = getIn(value, ['singleuser', 'podNameTemplate']);
   deleteIn(value, ['singleuser', 'podNameTemplate']);
   if (typeof podName === 'string') {
-    if (getIn(given, ['spawner', 'kubernetes', 'podNameTemplate']) !== undefined) {
+    if (!isDefaultValue(['spawner', 'kubernetes', 'podNameTemplate'], getIn(given, ['spawner', 'kubernetes', 'podNameTemplate']))) {
       out.push({ path: ['singleuser', 'podNameTemplate'], at: 'key', message: 'spawner.kubernetes.podNameTemplate is set too; keep one of them' });
     } else setIn(value, ['spawner', 'kubernetes', 'podNameTemplate'], podName);
   }
@@ -50,8 +56,17 @@ export function foldZ2jhShapes(value: PlainObject, given: unknown): ConfigFindin
 }
 
 function isEmpty(v: unknown): boolean {
-  return v === null || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.values(v).every(isEmpty));
+  return v === null || v === '' || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.values(v).every(isEmpty));
 }
+
+/** Keys nbhub keeps (with their default) but does not act on in some setting: a warning when the file asks for it. */
+const NOT_DONE: { path: ConfigPath; when: (v: unknown) => boolean; reason: string }[] = [
+  {
+    path: ['prePuller', 'hook', 'pullOnlyOnChanges'],
+    when: (v) => v === true,
+    reason: 'the chart runs the pre-pull hook at every install and upgrade (it does not compare the images with the last release)',
+  },
+];
 
 /** Merges what the file wrote under `from` into `to` (the file's keys under `from` win). */
 function foldInto(value: PlainObject, given: unknown, from: ConfigPath, to: ConfigPath, out: ConfigFinding[]): void {
@@ -65,7 +80,7 @@ function foldInto(value: PlainObject, given: unknown, from: ConfigPath, to: Conf
       if (v === null) continue;
       if (isPlainObject(v) && isPlainObject(into[k])) merge(into[k] as PlainObject, v, [...path, k]);
       else {
-        if (getIn(given, [...to, ...path, k]) !== undefined) {
+        if (!isDefaultValue([...to, ...path, k], getIn(given, [...to, ...path, k]))) {
           out.push({ path: [...from, ...path, k], at: 'key', message: `${formatPath([...to, ...path, k])} is set too; keep one of them` });
         }
         into[k] = structuredClone(v);

@@ -9,6 +9,7 @@ import { getIn, isPlainObject, setIn, isUnder, type PlainObject } from '../dataP
 import { authenticatorTraitTarget, customClassMapping, translateCustomAuthenticator, SUPPORTED_CUSTOM_CLASSES } from '../customAuth.ts';
 import { closestKey } from '../suggest.ts';
 import { SPAWNER_KINDS, TRAIT_NOTES, traitTarget } from './hubTraits.ts';
+import { isDefaultValue } from './defaults.ts';
 
 interface ClassInfo {
   module: string;
@@ -169,7 +170,8 @@ export function translateTraitSettings(data: PlainObject, all: TraitSetting[]): 
       const prior = writtenBy.get(formatPath(w.to));
       // Spawner.cmd and KubeSpawner.cmd: the more specific class wins, as in traitlets.
       if (prior && isMoreSpecific(prior.cls, s.cls)) return;
-      if (getIn(data, w.to) !== undefined && !prior) {
+      // A key at its default (the chart writes every default) is not a second setting.
+      if (!prior && !isDefaultValue(w.to, getIn(data, w.to))) {
         fail(s, `${formatPath(w.to)} is set too; keep one of them`);
         return;
       }

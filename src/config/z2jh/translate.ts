@@ -5,6 +5,7 @@ import { formatPath, type ConfigFinding, type ConfigPath } from '../errors.ts';
 import { deleteIn, getIn, isPlainObject, setIn, type PlainObject } from '../dataPath.ts';
 import { evaluateExtraConfig, pythonRunner, type PythonRunner } from './extraConfig.ts';
 import { hubConfigSettings, translateTraitSettings } from './hubConfig.ts';
+import { isDefaultValue } from './defaults.ts';
 
 export interface Z2jhTranslation {
   findings: ConfigFinding[];
@@ -30,7 +31,7 @@ export function translateZ2jh(data: PlainObject, opts: { runPython?: PythonRunne
     const value = getIn(data, old);
     if (value === undefined) continue;
     deleteIn(data, old);
-    if (getIn(data, to) !== undefined) {
+    if (!isDefaultValue(to, getIn(data, to))) {
       findings.push({ path: old, at: 'key', message: `both ${formatPath(old)} (z2jh 0.x) and ${formatPath(to)} are set; keep only ${formatPath(to)}` });
       continue;
     }
