@@ -97,6 +97,9 @@ describe('URL helpers', () => {
     assert.equal(routeSpec('/', null, null), '/');
     assert.equal(routeSpec('/jh/', null, null), '/jh');
     assert.equal(routeSpec('/jh/', 'alice', ''), '/jh/user/alice');
+    // the proxy matches decoded paths (CHP decodes keys and request paths alike)
+    assert.equal(routeSpec('/', 'Jane Doe (WMF)', 'gpu (big)'), '/user/Jane Doe (WMF)/gpu (big)');
+    assert.equal(routeSpec('/', 'a%20b', ''), '/user/a%20b');
   });
   it('serverFilterValue', () => {
     assert.equal(serverFilterValue('alice', ''), 'alice/');

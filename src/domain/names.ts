@@ -99,10 +99,13 @@ export function oauthClientId(user: string, server: string): string {
 
 /**
  * Proxy route key (CHP form, no trailing slash): `/user/alice`, `/user/alice/foo`; with
- * user = null, the hub's catch-all route: the base URL (`/` or `/jh`).
+ * user = null, the hub's catch-all route: the base URL (`/` or `/jh`). Names are NOT escaped:
+ * CHP decodes the key it is given and each request's path before matching, so the key of
+ * "Jane Doe (WMF)" is `/user/Jane Doe (WMF)`, which `/user/Jane%20Doe%20%28WMF%29/lab` matches.
  */
 export function routeSpec(baseUrl: string, user: string | null, server: string | null): string {
-  const prefix = user === null ? normalizeBaseUrl(baseUrl) : serverPrefix(baseUrl, user, server ?? '');
+  const base = normalizeBaseUrl(baseUrl);
+  const prefix = user === null ? base : `${base}user/${user}/${server ? `${server}/` : ''}`;
   return prefix === '/' ? '/' : prefix.slice(0, -1);
 }
 

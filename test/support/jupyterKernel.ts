@@ -2,9 +2,11 @@
 // REST to start a kernel, then the kernel's websocket channels.
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
+import { escapePathSegment } from '../../src/domain/names.ts';
 
 export async function runInKernel(base: string, user: string, token: string, code: string, timeoutMs = 60_000): Promise<{ stdout: string; error: string | null }> {
-  const prefix = `${base}user/${encodeURIComponent(user)}/`;
+  // the server's prefix as the hub spells it (quote(name, safe='@~')): jupyter_server matches it byte for byte
+  const prefix = `${base}user/${escapePathSegment(user)}/`;
   const headers = { Authorization: `token ${token}` };
   const res = await fetch(`${prefix}api/kernels`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: '{}' });
   if (res.status !== 201) throw new Error(`could not start a kernel for ${user}: ${res.status} ${await res.text()}`);
