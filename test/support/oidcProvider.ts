@@ -159,8 +159,8 @@ export async function startOidcProvider(o: OidcProviderOptions): Promise<TestOid
   };
 }
 
-/** A tiny cookie jar for driving the provider's pages with fetch. */
-class Jar {
+/** A tiny cookie jar for driving the provider's pages with fetch (keep one to keep the provider's session). */
+export class ProviderCookies {
   private readonly cookies = new Map<string, string>();
   take(res: Response): void {
     for (const c of res.headers.getSetCookie()) {
@@ -177,10 +177,11 @@ class Jar {
 /**
  * Goes through the provider's development login (any password) and consent pages without a
  * browser, starting at `authorizeUrl`; returns the URL the provider finally redirects to
- * (the hub's callback with code and state, or with error=…). Bounded to 12 hops.
+ * (the hub's callback with code and state, or with error=…). Bounded to 12 hops. With `cookies`
+ * kept from an earlier login the provider's session skips its login and consent pages.
  */
-export async function loginAtProvider(authorizeUrl: string, user: string, opts: { consent?: boolean } = {}): Promise<string> {
-  const jar = new Jar();
+export async function loginAtProvider(authorizeUrl: string, user: string, opts: { consent?: boolean; cookies?: ProviderCookies } = {}): Promise<string> {
+  const jar = opts.cookies ?? new ProviderCookies();
   const origin = new URL(authorizeUrl).origin;
   let url = authorizeUrl;
   let method: 'GET' | 'POST' = 'GET';
