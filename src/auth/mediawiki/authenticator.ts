@@ -8,7 +8,8 @@
 //                  {ACCESS_TOKEN_KEY, ACCESS_TOKEN_SECRET, MEDIAWIKI_USER_IDENTITY}.
 //   refreshUser:   the grant still works (identify with the stored access token) and the global
 //                  account is not locked (api.php meta=globaluserinfo, PAWS's check).
-// Names stay as the wiki spells them ("Jane Doe (WMF)"): no lowercasing, no '_' for ' '.
+// Names stay as the wiki spells them ("Jane Doe (WMF)"): no lowercasing, no '_' for ' ' (as
+// MWOAuthenticator once did); a '_' written in config or the API is read as the wiki's ' '.
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AuthSourceError, type Authenticated, type AuthDenied, type LoginRedirect, type RedirectAuthenticator, type RefreshOutcome } from '../types.ts';
@@ -67,9 +68,13 @@ export class MediawikiAuthenticator implements RedirectAuthenticator {
     });
   }
 
-  /** The wiki's names are kept as they are: only the pipeline's trim + NFC apply. */
+  /**
+   * Names are kept as the wiki spells them (case, spaces, parentheses). MediaWiki treats '_'
+   * and ' ' in a user name as the same character and spells names with spaces, so names written
+   * with underscores (PAWS lists its admins as BDavis_(WMF)) become the wiki's spelling.
+   */
   normalizeName(name: string): string {
-    return name;
+    return name.replaceAll('_', ' ');
   }
 
   /** The wiki's central user id (the identify JWT's `sub`), which a rename on the wiki keeps. */

@@ -53,7 +53,7 @@ test('buildAuth: admins, allowed and blocked users keep the wiki’s spelling (c
       auth: {
         type: 'mediawiki',
         mediawiki: { clientId: 'key', clientSecret: 'secret' },
-        admin: { users: ['Jane Doe (WMF)'] },
+        admin: { users: ['Jane Doe (WMF)', 'BDavis_(WMF)'] },
         allowed: { users: ['BDavis (WMF)'], all: true },
         blocked: { users: ['Vandal X'] },
       },
@@ -62,7 +62,8 @@ test('buildAuth: admins, allowed and blocked users keep the wiki’s spelling (c
   const setup = await buildAuth(config, {} as Store, pino({ level: 'silent' }));
   assert.equal(setup.authenticator.kind, 'mediawiki');
   assert.equal(setup.authenticator.usesPasswordForm, false);
-  assert.deepEqual([...setup.adminUsers], ['Jane Doe (WMF)']);
+  // PAWS's underscore spelling is the wiki's name with spaces
+  assert.deepEqual([...setup.adminUsers], ['Jane Doe (WMF)', 'BDavis (WMF)']);
   assert.deepEqual([...setup.policy.allowedUsers], ['BDavis (WMF)']);
   assert.deepEqual([...setup.policy.blockedUsers], ['Vandal X']);
   assert.equal(setup.policy.allowAll, true);
