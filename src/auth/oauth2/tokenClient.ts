@@ -8,7 +8,7 @@
 import * as oidc from 'openid-client';
 import { decodeJwt } from 'jose';
 import { AuthSourceError } from '../types.ts';
-import { unreachable, loggableUrl, type Outbound } from './http.ts';
+import { isNetworkError, unreachable, loggableUrl, type Outbound } from './http.ts';
 import type { OAuthSettings } from './settings.ts';
 
 export interface Endpoints {
@@ -167,12 +167,6 @@ interface OidcErrorLike {
   name?: string;
 }
 
-function isNetworkError(e: unknown): boolean {
-  const err = e as OidcErrorLike;
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return true;
-  if (err instanceof TypeError && /fetch failed/i.test(err.message)) return true;
-  return err?.cause !== undefined && err.cause !== e && isNetworkError(err.cause);
-}
 
 function oidcError(service: string, e: unknown, url: string, what: string): AuthSourceError {
   if (e instanceof AuthSourceError) return e;
