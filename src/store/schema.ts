@@ -35,6 +35,36 @@ export interface ServersTable {
   user_options: string;
   /** JSON SpawnFailure with `at` as epoch ms, or null. */
   last_failure: string | null;
+  /** Migration 0003: the domain phase (ServerPhaseName), its compare-and-set version and start. */
+  lifecycle: ColumnType<string, string | undefined, string>;
+  lifecycle_version: ColumnType<number, number | undefined, number>;
+  lifecycle_since: NullableMillis;
+  queue_position: number | null;
+  /** Migration 0003: the replica running this server's spawn or stop, and its lease's end. */
+  claim_owner: string | null;
+  claim_expires: NullableMillis;
+}
+
+export interface ServerProgressTable {
+  id: AutoId;
+  server_id: number;
+  /** JSON ProgressMessage. */
+  event: string;
+  created: Millis;
+}
+
+export interface HubReplicasTable {
+  id: string;
+  started: Millis;
+  heartbeat: Millis;
+  /** JSON: host, pid, version (diagnostics only). */
+  info: string;
+}
+
+export interface HubLeasesTable {
+  name: string;
+  owner: string;
+  expires: Millis;
 }
 
 export interface ApiTokensTable {
@@ -142,4 +172,7 @@ export interface Database {
   user_roles: UserRolesTable;
   group_roles: GroupRolesTable;
   service_roles: ServiceRolesTable;
+  server_progress: ServerProgressTable;
+  hub_replicas: HubReplicasTable;
+  hub_leases: HubLeasesTable;
 }

@@ -10,6 +10,8 @@ import * as groups from './queries/groups.ts';
 import * as native from './queries/nativeUsers.ts';
 import * as oauth from './queries/oauth.ts';
 import * as servers from './queries/servers.ts';
+import * as lifecycle from './queries/serverLifecycle.ts';
+import * as replicas from './queries/replicas.ts';
 import * as sessions from './queries/sessions.ts';
 import * as settings from './queries/settings.ts';
 import * as tokens from './queries/tokens.ts';
@@ -23,6 +25,10 @@ import type {
   NewGroup,
   NewToken,
   OAuthClientRecord,
+  ReplicaRecord,
+  ServerProgressRecord,
+  ServerTransition,
+  ServerTransitionResult,
   OAuthCodeRecord,
   Page,
   ServerPatch,
@@ -141,6 +147,43 @@ export class SqlStore implements Store {
   }
   bumpServerActivity(userName: string, serverName: string, at: Date): Promise<void> {
     return servers.bumpServerActivity(this.ctx, userName, serverName, at);
+  }
+
+  // server lifecycle shared by replicas
+  transitionServer(id: number, t: ServerTransition): Promise<ServerTransitionResult> {
+    return lifecycle.transitionServer(this.ctx, id, t);
+  }
+  claimServer(id: number, owner: string, expires: Date, now: Date): Promise<ServerRecord | null> {
+    return lifecycle.claimServer(this.ctx, id, owner, expires, now);
+  }
+  renewClaims(owner: string, expires: Date): Promise<number> {
+    return lifecycle.renewClaims(this.ctx, owner, expires);
+  }
+  listExpiredClaims(now: Date): Promise<ServerRecord[]> {
+    return lifecycle.listExpiredClaims(this.ctx, now);
+  }
+  appendServerProgress(id: number, event: Record<string, unknown>, at: Date): Promise<ServerProgressRecord> {
+    return lifecycle.appendServerProgress(this.ctx, id, event, at);
+  }
+  listServerProgress(id: number, afterId?: number): Promise<ServerProgressRecord[]> {
+    return lifecycle.listServerProgress(this.ctx, id, afterId);
+  }
+
+  // hub replicas and singleton leases
+  heartbeatReplica(id: string, now: Date, info: Record<string, unknown>): Promise<void> {
+    return replicas.heartbeatReplica(this.ctx, id, now, info);
+  }
+  listReplicas(): Promise<ReplicaRecord[]> {
+    return replicas.listReplicas(this.ctx);
+  }
+  deleteReplica(id: string): Promise<void> {
+    return replicas.deleteReplica(this.ctx, id);
+  }
+  acquireLease(name: string, owner: string, expires: Date, now: Date): Promise<boolean> {
+    return replicas.acquireLease(this.ctx, name, owner, expires, now);
+  }
+  releaseLease(name: string, owner: string): Promise<void> {
+    return replicas.releaseLease(this.ctx, name, owner);
   }
 
   // tokens

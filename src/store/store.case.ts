@@ -7,6 +7,7 @@ import { lifecycleCases } from './cases/lifecycle.ts';
 import { listingCases } from './cases/listing.ts';
 import { oauthCases } from './cases/oauth.ts';
 import { serverCases } from './cases/servers.ts';
+import { serverLifecycleCases } from './cases/serverLifecycle.ts';
 import { nativeUserCases, settingCases } from './cases/settings.ts';
 import { tokenCases } from './cases/tokens.ts';
 import { userCases } from './cases/users.ts';
@@ -27,6 +28,7 @@ export function runStoreConformance(
     describe('listUsers', () => listingCases(h));
     describe('groups', () => groupCases(h));
     describe('servers', () => serverCases(h));
+    describe('server lifecycle and replicas', () => serverLifecycleCases(h));
     describe('tokens', () => tokenCases(h));
     describe('oauth and sessions', () => oauthCases(h));
     describe('native users', () => nativeUserCases(h));

@@ -1,5 +1,6 @@
 // The persistence contract of nbhub. One SQL implementation (Kysely) serves SQLite,
 // PostgreSQL and MySQL/MariaDB; every implementation runs `store.case.ts`.
+import type { ServerEvent, ServerState, TransitionError } from '../domain/serverState.ts';
 
 /** Persisted lifecycle of one server. In-flight detail (progress events) lives in memory. */
 export type ServerPhase = 'stopped' | 'spawning' | 'running' | 'stopping';
@@ -43,6 +44,55 @@ export interface ServerRecord {
   lastActivity: Date | null;
   userOptions: Record<string, unknown>;
   lastFailure: SpawnFailure | null;
+  /** The domain lifecycle (src/domain/serverState.ts); `phase` is its coarse persisted form. */
+  lifecycle: ServerState;
+  /** Bumped by every transition: the compare-and-set guard. */
+  lifecycleVersion: number;
+  /** The replica running this server's spawn or stop, while its lease holds; null: nobody. */
+  claim: ServerClaim | null;
+}
+
+/** A replica's lease on a server's in-flight work (or on singleton work). */
+export interface ServerClaim {
+  owner: string;
+  expires: Date;
+}
+
+export interface ServerTransition {
+  event: ServerEvent;
+  now: Date;
+  /**
+   * Only this replica may apply the event: refused with code 'claimed' when another replica
+   * holds an unexpired claim. Omitted: applied whoever holds the claim.
+   */
+  asOwner?: string;
+  /** The claim after the transition: set, null to release, omitted to keep. */
+  claim?: ServerClaim | null;
+  /** Other columns written in the same statement (`phase` is derived from the new state). */
+  patch?: Omit<ServerPatch, 'phase'>;
+}
+
+export type ServerTransitionRefusal =
+  | TransitionError
+  | { code: 'claimed'; owner: string; message: string };
+
+export type ServerTransitionResult =
+  | { ok: true; server: ServerRecord; from: ServerState }
+  | { ok: false; error: ServerTransitionRefusal; server: ServerRecord };
+
+/** One persisted progress event of a server's current spawn attempt. */
+export interface ServerProgressRecord {
+  /** Increases with every event (any replica); use as the cursor of listServerProgress. */
+  id: number;
+  event: Record<string, unknown>;
+  created: Date;
+}
+
+export interface ReplicaRecord {
+  id: string;
+  started: Date;
+  heartbeat: Date;
+  info: Record<string, unknown>;
 }
 
 export type TokenOwner = { kind: 'user'; name: string } | { kind: 'service'; name: string };
@@ -167,6 +217,8 @@ export interface ServerPatch {
   lastActivity?: Date | null;
   userOptions?: Record<string, unknown>;
   lastFailure?: SpawnFailure | null;
+  /** Sets or clears the claim outside a transition (recovery after a replica died). */
+  claim?: ServerClaim | null;
 }
 
 /** Thrown for constraint violations (duplicate user, token hash, …); `code` is stable. */
@@ -258,6 +310,43 @@ export interface Store {
   deleteServer(id: number): Promise<void>;
   /** Moves server (and its user's) last_activity forward only. */
   bumpServerActivity(userName: string, serverName: string, at: Date): Promise<void>;
+
+  // server lifecycle shared by hub replicas (src/domain/serverState.ts applied in the database)
+  /**
+   * Applies one lifecycle event as a compare-and-set on the current phase and version: reads
+   * the row, runs the domain transition, writes only if nobody changed the row in between (else
+   * reads again, a bounded number of times). A refused event leaves the row as it was.
+   * `request-spawn` starts a new attempt: the previous progress events are dropped.
+   * StoreNotFoundError for an unknown id.
+   */
+  transitionServer(id: number, t: ServerTransition): Promise<ServerTransitionResult>;
+  /**
+   * Takes (or renews) the claim when it is free, expired at `now`, or already `owner`'s;
+   * null when another replica holds a live claim. StoreNotFoundError for an unknown id.
+   */
+  claimServer(id: number, owner: string, expires: Date, now: Date): Promise<ServerRecord | null>;
+  /** Moves the expiry of every claim `owner` holds (its heartbeat); returns how many. */
+  renewClaims(owner: string, expires: Date): Promise<number>;
+  /** Servers whose claim expired at `now` (their replica stopped renewing), ordered by id. */
+  listExpiredClaims(now: Date): Promise<ServerRecord[]>;
+  /** Appends a progress event to the server's current attempt. StoreNotFoundError for an unknown id. */
+  appendServerProgress(id: number, event: Record<string, unknown>, at: Date): Promise<ServerProgressRecord>;
+  /** The current attempt's events with id > `afterId`, oldest first. */
+  listServerProgress(id: number, afterId?: number): Promise<ServerProgressRecord[]>;
+
+  // hub replicas and singleton leases
+  /** Records the replica's heartbeat (registering it on the first call). */
+  heartbeatReplica(id: string, now: Date, info: Record<string, unknown>): Promise<void>;
+  /** Ordered by id. */
+  listReplicas(): Promise<ReplicaRecord[]>;
+  deleteReplica(id: string): Promise<void>;
+  /**
+   * Takes or renews the named lease for `owner` until `expires`; true when `owner` holds it
+   * afterwards (it was free, expired at `now`, or already `owner`'s).
+   */
+  acquireLease(name: string, owner: string, expires: Date, now: Date): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it. */
+  releaseLease(name: string, owner: string): Promise<void>;
 
   // tokens
   /** StoreConflictError for a duplicate hash; StoreNotFoundError for an unknown owning user. */

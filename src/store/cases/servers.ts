@@ -1,7 +1,7 @@
 // Conformance: servers (ensure, patch round-trips, listings, activity).
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { ServerPatch } from '../types.ts';
+import type { ServerPatch, ServerRecord } from '../types.ts';
 import { at, isStoreError, T0, type Harness } from './harness.ts';
 
 export function serverCases(h: Harness): void {
@@ -21,6 +21,9 @@ export function serverCases(h: Harness): void {
       lastActivity: null,
       userOptions: {},
       lastFailure: null,
+      lifecycle: { phase: 'stopped', since: new Date(0) },
+      lifecycleVersion: 0,
+      claim: null,
     });
     assert.equal((await s.ensureServer('alice', '')).id, made.id);
     const racing = await Promise.all([1, 2, 3, 4].map(() => s.ensureServer('alice', 'named')));
@@ -33,7 +36,7 @@ export function serverCases(h: Harness): void {
     const s = await h.fresh(t);
     await s.createUsers(['alice'], { admin: false, now: T0 });
     const { id } = await s.ensureServer('alice', 'lab');
-    const patch: Required<ServerPatch> = {
+    const patch: Required<Omit<ServerPatch, 'claim'>> = {
       phase: 'running',
       spawnerState: { pid: 4242, pod: { name: 'jupyter-alice', uid: 'x-1' }, ports: [8888], ok: true, none: null },
       target: 'http://127.0.0.1:54321',
@@ -43,20 +46,27 @@ export function serverCases(h: Harness): void {
       lastFailure: { message: 'exited with 1', exitCode: 1, logTail: ['line 1', 'ünïcode'], at: at(3) },
     };
     const updated = await s.updateServer(id, patch);
-    assert.deepEqual(updated, { id, userId: updated.userId, userName: 'alice', name: 'lab', ...patch });
+    assert.deepEqual(plain(updated), { id, userId: updated.userId, userName: 'alice', name: 'lab', ...patch });
     assert.deepEqual(await s.getServer('alice', 'lab'), updated);
+    // a phase written directly moves the lifecycle to the phase of the same name
+    assert.deepEqual([updated.lifecycle.phase, updated.lifecycleVersion], ['running', 1]);
 
     const partial = await s.updateServer(id, { phase: 'stopping', target: null });
-    assert.deepEqual(partial, { ...updated, phase: 'stopping', target: null });
+    assert.deepEqual(plain(partial), { ...plain(updated), phase: 'stopping', target: null });
+    assert.equal(partial.lifecycle.phase, 'stopping');
     const cleared = await s.updateServer(id, { phase: 'stopped', started: null, lastFailure: null, lastActivity: null });
-    assert.deepEqual(cleared, {
-      ...partial,
+    assert.deepEqual(plain(cleared), {
+      ...plain(partial),
       phase: 'stopped',
       started: null,
       lastFailure: null,
       lastActivity: null,
     });
     assert.deepEqual(await s.updateServer(id, {}), cleared);
+    assert.equal(cleared.lifecycleVersion, 3);
+    const claimed = await s.updateServer(id, { claim: { owner: 'replica-a', expires: at(4) } });
+    assert.deepEqual(claimed, { ...cleared, claim: { owner: 'replica-a', expires: at(4) } });
+    assert.deepEqual(await s.updateServer(id, { claim: null }), cleared);
     await assert.rejects(s.updateServer(id + 1000, { phase: 'running' }), isStoreError('STORE_NOT_FOUND'));
     await assert.rejects(s.updateServer(id, { phase: 'exploded' as 'running' }), isStoreError('STORE_BAD_INPUT'));
   });
@@ -106,4 +116,10 @@ export function serverCases(h: Harness): void {
     assert.equal((await s.getServer('alice', ''))?.lastActivity?.getTime(), at(3000).getTime());
     assert.equal((await s.getUser('alice'))?.lastActivity?.getTime(), at(9000).getTime());
   });
+}
+
+/** The record without the lifecycle fields of migration 0003 (covered by serverLifecycle.ts). */
+function plain(r: ServerRecord): Omit<ServerRecord, 'lifecycle' | 'lifecycleVersion' | 'claim'> {
+  const { lifecycle: _l, lifecycleVersion: _v, claim: _c, ...rest } = r;
+  return rest;
 }

@@ -8,12 +8,14 @@ import type { Database } from '../schema.ts';
 import { StoreMigrationError } from '../types.ts';
 import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_auth_refreshed.ts';
+import * as m0003 from './0003_server_lifecycle.ts';
 
 type MigrationStep = (db: Kysely<unknown>, d: DialectAdapter) => Promise<void>;
 
 const STEPS: Record<string, MigrationStep> = {
   '0001_initial': m0001.up,
   '0002_auth_refreshed': m0002.up,
+  '0003_server_lifecycle': m0003.up,
 };
 
 export const MIGRATION_TABLE = 'nbhub_migration';

@@ -1,5 +1,5 @@
 // Servers: one row per (user, server name), holding the spawner's JSON state and the phase.
-import type { Selectable, Updateable } from 'kysely';
+import { sql, type Selectable, type Updateable } from 'kysely';
 import {
   fromJson,
   fromJsonOrNull,
@@ -10,6 +10,7 @@ import {
   toMillisOrNull,
 } from '../codec.ts';
 import type { ServersTable } from '../schema.ts';
+import type { ServerPhaseName, ServerState } from '../../domain/serverState.ts';
 import {
   StoreInputError,
   StoreNotFoundError,
@@ -30,7 +31,7 @@ interface StoredFailure extends Omit<SpawnFailure, 'at'> {
   at: number;
 }
 
-function encodeFailure(f: SpawnFailure | null): string | null {
+export function encodeFailure(f: SpawnFailure | null): string | null {
   if (f === null) return null;
   const stored: StoredFailure = { ...f, at: toMillis(f.at, 'lastFailure.at') };
   return toJson(stored);
@@ -41,7 +42,34 @@ function decodeFailure(text: string | null): SpawnFailure | null {
   return stored === null ? null : { ...stored, at: fromMillis(stored.at) };
 }
 
-function toServerRecord(r: ServerRow): ServerRecord {
+const LIFECYCLE_PHASES: readonly ServerPhaseName[] = ['stopped', 'spawn-queued', 'spawning', 'waiting-ready', 'running', 'stopping', 'failed'];
+
+/** The domain state kept in a row (migration 0003); a row written before it reads as its `phase`. */
+function lifecycleOf(r: ServerRow, failure: SpawnFailure | null): ServerState {
+  const phase = r.lifecycle as ServerPhaseName;
+  if (!LIFECYCLE_PHASES.includes(phase)) throw new Error(`store: column servers.lifecycle holds unknown phase ${JSON.stringify(r.lifecycle)}`);
+  const since = fromMillisOrNull(r.lifecycle_since) ?? fromMillisOrNull(r.started) ?? new Date(0);
+  switch (phase) {
+    case 'spawn-queued':
+      return { phase, since, position: r.queue_position ?? 1 };
+    case 'waiting-ready':
+    case 'running':
+      return { phase, since, target: r.target ?? '' };
+    case 'failed':
+      return {
+        phase,
+        since,
+        reason: failure?.message ?? 'The server failed',
+        exitCode: failure?.exitCode ?? null,
+        logTail: failure?.logTail ?? [],
+      };
+    default:
+      return { phase, since };
+  }
+}
+
+export function toServerRecord(r: ServerRow): ServerRecord {
+  const lastFailure = decodeFailure(r.last_failure);
   return {
     id: Number(r.id),
     userId: Number(r.user_id),
@@ -53,11 +81,14 @@ function toServerRecord(r: ServerRow): ServerRecord {
     started: fromMillisOrNull(r.started),
     lastActivity: fromMillisOrNull(r.last_activity),
     userOptions: fromJson<Record<string, unknown>>(r.user_options, 'servers.user_options'),
-    lastFailure: decodeFailure(r.last_failure),
+    lastFailure,
+    lifecycle: lifecycleOf(r, lastFailure),
+    lifecycleVersion: Number(r.lifecycle_version),
+    claim: r.claim_owner !== null && r.claim_expires !== null ? { owner: r.claim_owner, expires: fromMillis(r.claim_expires) } : null,
   };
 }
 
-function selectServers(ctx: SqlContext) {
+export function selectServers(ctx: SqlContext) {
   return ctx.db
     .selectFrom('servers')
     .innerJoin('users', 'users.id', 'servers.user_id')
@@ -83,7 +114,7 @@ export async function listActiveServers(ctx: SqlContext): Promise<ServerRecord[]
   return rows.map(toServerRecord);
 }
 
-async function serverById(ctx: SqlContext, id: number): Promise<ServerRecord | null> {
+export async function serverById(ctx: SqlContext, id: number): Promise<ServerRecord | null> {
   const row = await selectServers(ctx).where('servers.id', '=', id).executeTakeFirst();
   return row ? toServerRecord(row) : null;
 }
@@ -112,24 +143,40 @@ export async function ensureServer(ctx: SqlContext, userName: string, serverName
   return made;
 }
 
-export async function updateServer(ctx: SqlContext, id: number, patch: ServerPatch): Promise<ServerRecord> {
+/** The columns of a patch (`phase` apart); `what` names the caller in errors. */
+export function patchColumns(patch: Omit<ServerPatch, 'phase'>, what: string): Updateable<ServersTable> {
   const set: Updateable<ServersTable> = {};
+  if (patch.spawnerState !== undefined) set.spawner_state = toJson(patch.spawnerState);
+  if (patch.target !== undefined) set.target = patch.target;
+  if (patch.started !== undefined) set.started = toMillisOrNull(patch.started, `${what} started`);
+  if (patch.lastActivity !== undefined) {
+    set.last_activity = toMillisOrNull(patch.lastActivity, `${what} lastActivity`);
+  }
+  if (patch.userOptions !== undefined) set.user_options = toJson(patch.userOptions);
+  if (patch.lastFailure !== undefined) set.last_failure = encodeFailure(patch.lastFailure);
+  if (patch.claim !== undefined) {
+    set.claim_owner = patch.claim?.owner ?? null;
+    set.claim_expires = patch.claim ? toMillis(patch.claim.expires, `${what} claim.expires`) : null;
+  }
+  return set;
+}
+
+/**
+ * Writes fields directly. A `phase` given here also sets the lifecycle to the phase of the same
+ * name (a write outside the transitions, kept for callers that predate them).
+ */
+export async function updateServer(ctx: SqlContext, id: number, patch: ServerPatch): Promise<ServerRecord> {
+  const set = patchColumns(patch, 'updateServer');
   if (patch.phase !== undefined) {
     if (!PHASES.includes(patch.phase)) {
       throw new StoreInputError(`store: updateServer ${id}: unknown phase ${JSON.stringify(patch.phase)}`);
     }
     set.phase = patch.phase;
+    set.lifecycle = patch.phase;
   }
-  if (patch.spawnerState !== undefined) set.spawner_state = toJson(patch.spawnerState);
-  if (patch.target !== undefined) set.target = patch.target;
-  if (patch.started !== undefined) set.started = toMillisOrNull(patch.started, 'updateServer started');
-  if (patch.lastActivity !== undefined) {
-    set.last_activity = toMillisOrNull(patch.lastActivity, 'updateServer lastActivity');
-  }
-  if (patch.userOptions !== undefined) set.user_options = toJson(patch.userOptions);
-  if (patch.lastFailure !== undefined) set.last_failure = encodeFailure(patch.lastFailure);
   if (Object.keys(set).length > 0) {
-    await ctx.db.updateTable('servers').set(set).where('id', '=', id).execute();
+    const bump = patch.phase !== undefined ? { lifecycle_version: sql<number>`lifecycle_version + 1` } : {};
+    await ctx.db.updateTable('servers').set({ ...set, ...bump }).where('id', '=', id).execute();
   }
   const server = await serverById(ctx, id);
   if (!server) throw new StoreNotFoundError(`store: updateServer: no server with id ${id}`);
