@@ -18,8 +18,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:20-bookworm-slim
+# python3-traitlets: the hub runs z2jh's hub.extraConfig snippets against a recording config
+# (src/config/z2jh/extraConfig.py) when it loads its config.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini \
+ && apt-get install -y --no-install-recommends tini python3-minimal python3-traitlets \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/nbhub
 COPY --from=build /opt/nbhub/node_modules ./node_modules
@@ -27,7 +29,7 @@ COPY package.json package-lock.json ./
 COPY bin ./bin
 COPY src ./src
 RUN ln -s /opt/nbhub/bin/nbhub.mjs /usr/local/bin/nbhub
-ENV NODE_ENV=production
+ENV NODE_ENV=production NBHUB_PYTHON=/usr/bin/python3
 USER 1000:1000
 EXPOSE 8000 8001 8081
 ENTRYPOINT ["tini", "--"]

@@ -2,6 +2,7 @@
 The hub's config.yaml: the release's values as they are (they ARE nbhub's config), except for
 what only the chart can know or should not be in the config file. chart/README.md lists each change:
   - spawner.kind kubernetes; hub.connectUrl and proxy.api.url name the chart's Services;
+  - hub.db.type other (z2jh) becomes postgres or mysql by the scheme of hub.db.url;
   - secrets move to the hub Secret, reaching the hub through the environment variables nbhub
     reads (NBHUB_COOKIE_SECRET, CONFIGPROXY_AUTH_TOKEN, NBHUB_CRYPT_KEY, NBHUB_DB_URL,
     OAUTH_CLIENT_SECRET), and the key is set to null here;
@@ -12,6 +13,9 @@ what only the chart can know or should not be in the config file. chart/README.m
     scheduling.userScheduler.enabled, and spawner.kubernetes.priorityClassName (when null) the
     user pods' PriorityClass with scheduling.podPriority.enabled;
   - singleuser.schedulerStrategy becomes pod affinity in singleuser.extraPodConfig;
+  - singleuser.extraFiles become a volume (the Secret singleuser-files) and one mount per file in
+    singleuser.storage.extraVolumes/extraVolumeMounts;
+  - the release's imagePullSecret (z2jh 1.x+) password is left out (its Secret is the chart's);
   - Helm's `global` is dropped.
 */ -}}
 {{- define "nbhub.hubConfig" -}}
@@ -36,6 +40,12 @@ what only the chart can know or should not be in the config file. chart/README.m
 {{- if not $c.hub.connectUrl }}{{ $_ := set $c.hub "connectUrl" (printf "http://%s:%s" $hubHost $port) }}{{ end -}}
 {{- if not $c.proxy.api.url }}{{ $_ := set $c.proxy.api "url" (printf "http://proxy-api:%s" (include "nbhub.proxy.apiPort" .)) }}{{ end -}}
 
+{{- /* z2jh's hub.db.type other: postgres or mysql by the URL's scheme (the URL itself moves to the hub Secret below). */ -}}
+{{- if eq (toString $c.hub.db.type) "other" }}
+{{- $scheme := regexFind "^[a-zA-Z0-9+]+" (toString $c.hub.db.url) | lower -}}
+{{- $_ := set $c.hub.db "type" (hasPrefix "postgres" $scheme | ternary "postgres" ((or (hasPrefix "mysql" $scheme) (hasPrefix "mariadb" $scheme)) | ternary "mysql" "other")) -}}
+{{- end }}
+
 {{- /* Secrets: in the hub Secret, given to the hub as environment variables. */ -}}
 {{- $_ := set $c.hub "cookieSecret" nil -}}
 {{- $_ := set $c.proxy "secretToken" nil -}}
@@ -57,6 +67,16 @@ what only the chart can know or should not be in the config file. chart/README.m
 
 {{- /* User pods: the chart's pull secret and scheduling. */ -}}
 {{- $s := $c.singleuser -}}
+{{- with $c.imagePullSecret }}{{ $_ := set $c "imagePullSecret" (dict "create" false "automaticReferenceInjection" .automaticReferenceInjection "registry" nil "username" nil "password" nil "email" nil) }}{{ end -}}
+{{- with $s.extraFiles }}
+{{- $storage := $s.storage -}}
+{{- $volumes := include "nbhub.listOrMapValues" $storage.extraVolumes | fromYamlArray -}}
+{{- $mounts := include "nbhub.listOrMapValues" $storage.extraVolumeMounts | fromYamlArray -}}
+{{- $files := dict "files" . "secret" "singleuser-files" "volume" "files" -}}
+{{- $_ := set $storage "extraVolumes" (concat $volumes (include "nbhub.extraFiles.volume" $files | fromYamlArray)) -}}
+{{- $_ := set $storage "extraVolumeMounts" (concat $mounts (include "nbhub.extraFiles.mounts" $files | fromYamlArray)) -}}
+{{- $_ := set $s "extraFiles" dict -}}
+{{- end }}
 {{- $_ := set $s "imagePullSecrets" (include "nbhub.userPullSecrets" . | fromYamlArray) -}}
 {{- $_ := set $s "imagePullSecret" (dict "create" false "registry" nil "username" nil "password" nil "email" nil) -}}
 {{- with $s.schedulerStrategy }}

@@ -74,14 +74,20 @@ imagePullPolicy: {{ . }}
 {{- end }}
 {{- end }}
 
-{{- /* Container env from an extraEnv map: NAME: value, or NAME: {valueFrom: ...}. */ -}}
+{{- /* Container env from an extraEnv map (NAME: value, or NAME: {valueFrom: ...}) or a list of EnvVar objects (z2jh 4). */ -}}
 {{- define "nbhub.extraEnv" -}}
+{{- if kindIs "slice" . }}
+{{- range . }}
+- {{ toYaml (ternary (set (deepCopy .) "value" (toString .value)) . (hasKey . "value")) | nindent 2 | trim }}
+{{- end }}
+{{- else }}
 {{- range $name, $value := . }}
 - name: {{ $name | quote }}
 {{- if kindIs "map" $value }}
 {{- toYaml (omit $value "name") | nindent 2 }}
 {{- else }}
   value: {{ $value | toString | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}
@@ -177,13 +183,29 @@ component: singleuser-server
 {{- /* Names of the image pull secrets of user pods (singleuser.imagePullSecrets, and the chart's own). */ -}}
 {{- define "nbhub.userPullSecrets" -}}
 {{- $names := list -}}
-{{- range .Values.singleuser.imagePullSecrets }}
+{{- range concat .Values.singleuser.imagePullSecrets (.Values.imagePullSecrets | default list) }}
 {{- if kindIs "map" . }}{{ $names = append $names .name }}{{ else }}{{ $names = append $names . }}{{ end }}
 {{- end }}
-{{- if .Values.singleuser.imagePullSecret.create }}
+{{- if or .Values.singleuser.imagePullSecret.create (include "nbhub.releasePullSecretInjected" .) }}
 {{- $names = append $names (include "nbhub.imagePullSecretName" .) -}}
 {{- end }}
-{{- toYaml $names -}}
+{{- toYaml ($names | uniq) -}}
+{{- end }}
+
+{{- /* "true" when the top-level imagePullSecret is created and given to every pod (z2jh 1.x+). */ -}}
+{{- define "nbhub.releasePullSecretInjected" -}}
+{{- $s := .Values.imagePullSecret | default dict -}}
+{{- if and $s.create (ne (toString $s.automaticReferenceInjection) "false") }}true{{ end -}}
+{{- end }}
+
+{{- /*
+imagePullSecrets entries of a core pod (hub, proxy, scheduler, pullers): its own image's, the
+release's (top-level imagePullSecrets), and the created one. Call with (dict "root" $ "own" <list>).
+*/ -}}
+{{- define "nbhub.allPullSecrets" -}}
+{{- $all := concat (.own | default list) (.root.Values.imagePullSecrets | default list) -}}
+{{- if include "nbhub.releasePullSecretInjected" .root }}{{ $all = append $all (include "nbhub.imagePullSecretName" .root) }}{{ end -}}
+{{- include "nbhub.pullSecrets" $all }}
 {{- end }}
 
 {{- /* Whether user pods may reach the cloud metadata server: "true" or "". */ -}}

@@ -44,6 +44,25 @@ the metadata server is cut out of the public-address rule, so nothing allows it.
     - ipBlock:
         cidr: {{ $metadata }}
 {{- end }}
+{{- if ne (toString .rules.dnsPortsCloudMetadataServer) "false" }}
+# DNS on the cloud metadata server (some clouds serve DNS there).
+- ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+  to:
+    - ipBlock:
+        cidr: {{ $metadata }}
+{{- end }}
+{{- if ne (toString .rules.dnsPortsKubeSystemNamespace) "false" }}
+# DNS on pods of the kube-system namespace (kube-dns, CoreDNS).
+- ports:
+    - {port: 53, protocol: UDP}
+    - {port: 53, protocol: TCP}
+  to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: kube-system
+{{- end }}
 {{- if .rules.dnsPortsPrivateIPs }}
 # DNS on private addresses (kube-dns).
 - ports:
