@@ -90,21 +90,3 @@ export function foldDeprecatedKeys(data: PlainObject, given: unknown): ConfigFin
   }
   return findings;
 }
-
-/** z2jh keys holding Python for jupyterhub_config.py: accepted so z2jh files load, then dropped. */
-export function dropPythonConfig(data: PlainObject): ConfigFinding[] {
-  const findings: ConfigFinding[] = [];
-  const hub = data.hub;
-  if (!isPlainObject(hub)) return findings;
-  for (const key of ['extraConfig', 'extraConfigMap']) {
-    if (hub[key] === undefined) continue;
-    delete hub[key];
-    findings.push({
-      path: ['hub', key],
-      at: 'key',
-      message: 'holds Python configuration for JupyterHub, which nbhub does not run; ignored (express it with nbhub keys)',
-      warning: 'CONFIG_IGNORED',
-    });
-  }
-  return findings;
-}
