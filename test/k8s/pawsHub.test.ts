@@ -4,12 +4,16 @@
 // `spawner.kind: kubernetes` on the test cluster, whose fake kubelet runs the user's pod as a real
 // jupyterhub-singleuser. "Jane Doe (WMF)" logs in, her pod gets a valid name and labels, her
 // environment and her home at userhomes/<central id>; locking her account deletes the pod.
+// And chart/examples/paws.yaml, pointed at the fake, installs with helm on the same cluster.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { AppsV1Api } from '@kubernetes/client-node';
 import { cacheDir } from '../../src/hub/spawnerSetup.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { CHART, EXAMPLES, helm, valuesArgs } from '../chart/helm.ts';
 import { labelValue } from '../../src/spawner/kubernetes/names.ts';
 import { FakeMediawiki } from '../support/fakeMediawiki.ts';
 import { HubApi } from '../support/hubApi.ts';
@@ -146,4 +150,31 @@ test('locking her global account deletes her pod at her next request, and she mu
   const log = readFileSync(hub.logFile, 'utf8');
   assert.ok(access);
   for (const s of [SECRET, access.ACCESS_TOKEN_KEY, access.ACCESS_TOKEN_SECRET]) assert.equal(log.includes(s), false, 'the consumer secret or an access token reached the hub log');
+});
+
+test('helm install of chart/examples/paws.yaml pointed at the fake: the release installs, the consumer secret is only in the Secret, and the installed config is the MediaWiki login', { timeout: 420_000 }, async () => {
+  const ns = 'paws-chart';
+  const values = { auth: { mediawiki: { clientId: KEY, clientSecret: SECRET, mwIndexUrl: wiki.indexUrl } }, hub: { db: { type: 'sqlite-memory' } } };
+  const r = await helm(['install', 'paws', CHART, '--namespace', ns, '--create-namespace', '--timeout', '5m', ...valuesArgs([EXAMPLES.paws, values])], {
+    KUBECONFIG: world.cluster.kubeconfigPath,
+  });
+  assert.equal(r.code, 0, `helm install failed:\n${r.stdout}\n${r.stderr}`);
+  const secret = async (name: string) => {
+    const s = await world.core.readNamespacedSecret({ name, namespace: ns });
+    return Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  };
+  const hubSecret = await secret('hub');
+  assert.equal(hubSecret['oauth-client-secret'], SECRET);
+  const configYaml = (await secret('hub-config'))['config.yaml'];
+  assert.equal(configYaml.includes(SECRET), false, 'the consumer secret is in the installed config file');
+  const env = { NBHUB_COOKIE_SECRET: hubSecret['cookie-secret'], CONFIGPROXY_AUTH_TOKEN: hubSecret['proxy-token'], NBHUB_CRYPT_KEY: hubSecret['crypt-key'], OAUTH_CLIENT_SECRET: hubSecret['oauth-client-secret'] };
+  const { config } = loadConfig({ text: configYaml, file: 'config.yaml (installed Secret hub-config)', env });
+  assert.equal(config.auth.type, 'mediawiki');
+  assert.equal(config.auth.mediawiki.clientSecret, SECRET);
+  assert.equal(config.auth.mediawiki.mwIndexUrl, wiki.indexUrl);
+  assert.equal(config.singleuser.storage.static.subPath, 'userhomes/{userid}');
+  const hubDeployment = await world.kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'hub', namespace: ns });
+  const hubEnv = hubDeployment.spec?.template.spec?.containers[0].env ?? [];
+  const ref = hubEnv.find((e) => e.name === 'OAUTH_CLIENT_SECRET')?.valueFrom?.secretKeyRef;
+  assert.deepEqual([ref?.name, ref?.key], ['hub', 'oauth-client-secret']);
 });
