@@ -145,7 +145,8 @@ function checkAuth({ auth }: Config): ConfigFinding[] {
     const s = auth[auth.type === 'oidc' ? 'oidc' : 'genericOAuth'];
     const base: ConfigPath = ['auth', auth.type === 'oidc' ? 'oidc' : 'genericOAuth'];
     if (!s.issuer) {
-      for (const key of ['tokenUrl', 'userdataUrl'] as const) {
+      // user info from the id_token needs no userinfo endpoint
+      for (const key of s.userdataFromIdToken ? (['tokenUrl'] as const) : (['tokenUrl', 'userdataUrl'] as const)) {
         if (!s[key]) out.push(missing([...base, key], `for auth.type ${auth.type} when no issuer is set`, typeAt));
       }
       if (!s.authorizeUrl) {

@@ -126,3 +126,18 @@ test('allowedScopes must be requested; userdataFromIdToken needs the openid scop
   assert.match(message, /auth\.oidc\.scopes: must include openid when userdataFromIdToken is true/);
   assert.doesNotMatch(message, /s3cret-value/);
 });
+
+test('generic-oauth without an issuer: token and user info URLs required, the latter not with userdataFromIdToken', () => {
+  const base = `auth:
+  type: generic-oauth
+  genericOAuth:
+    clientId: hub
+    clientSecret: s3cret-value
+    authorizeUrl: https://idp.example.org/auth
+    tokenUrl: https://idp.example.org/token
+    scopes: [openid]
+`;
+  assert.throws(() => load(base), /auth\.genericOAuth\.userdataUrl: is required for auth\.type generic-oauth when no issuer is set/);
+  const { config } = load(`${base}    userdataFromIdToken: true\n`);
+  assert.equal(config.auth.genericOAuth.userdataUrl, null);
+});
