@@ -168,3 +168,32 @@ hub:
   assert.ok(conflict.includes('8: hub.config.JupyterHub.concurrent_spawn_limit: hub.concurrentSpawnLimit is set too; keep one of them'), conflict.join('\n'));
   assert.match(problems('hub:\n  config:\n    JupyterHub:\n      authenticator_class: pam\n')[0], /^4: .*authenticator_class: pam has no nbhub equivalent; supported: /);
 });
+
+test('entry points and class paths of every authenticator family: ldap, mediawiki, native, dummy', () => {
+  const ldap = load(`
+hub:
+  config:
+    JupyterHub:
+      authenticator_class: ldapauthenticator.LDAPAuthenticator
+    LDAPAuthenticator:
+      server_address: ldap.example.org
+      bind_dn_template: ["uid={username},ou=people,dc=example,dc=org"]
+`);
+  assert.equal(ldap.config.auth.type, 'ldap');
+  assert.equal(ldap.config.auth.ldap.server.address, 'ldap.example.org');
+  const mw = load(`
+hub:
+  config:
+    JupyterHub:
+      authenticator_class: mediawiki
+    MWOAuthenticator:
+      client_id: abc
+      client_secret: def
+`);
+  assert.equal(mw.config.auth.type, 'mediawiki');
+  assert.equal(mw.config.auth.mediawiki.clientId, 'abc');
+  assert.equal(load('hub:\n  config:\n    JupyterHub:\n      authenticator_class: native\n').config.auth.type, 'native');
+  const dummy = load('hub:\n  config:\n    JupyterHub:\n      authenticator_class: jupyterhub.auth.DummyAuthenticator\n    DummyAuthenticator:\n      password: pw-123\n');
+  assert.equal(dummy.config.auth.type, 'dummy');
+  assert.equal(dummy.config.auth.dummy.password, 'pw-123');
+});
