@@ -2,7 +2,7 @@
 // Handlers parse, authorize, call one hub function and render; no orchestration here.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
+import querystring from 'node:querystring';
 import type { HubContext } from './context.ts';
 import { HubError } from '../hub/errors.ts';
 import { registerRootApi } from './api/root.ts';
@@ -23,21 +23,28 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
   });
 
   app.register(cookie);
-  app.register(formbody);
 
-  // Empty JSON bodies are common (spawn/stop/delete from the culler): treat them as {}.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = String(body).trim();
-    if (!text) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new HubError(400, 'Request body is not valid JSON'), undefined);
-    }
-  });
-  // Anything else (text/plain from some clients) is read and ignored by JSON handlers.
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Every body under /hub/api/ is JSON whatever its Content-Type, as JupyterHub reads it: none,
+  // application/x-www-form-urlencoded (what `curl -d` sends) and text/plain included. The hub's
+  // own HTML forms (login, sign-up, spawn form, token page) and the OAuth2 provider's token and
+  // consent endpoints (RFC 6749: form-encoded) are urlencoded forms.
+  const apiPrefix = `${ctx.hubPrefix}api/`;
+  const oauthPrefix = `${apiPrefix}oauth2/`;
+  const isApi = (req: FastifyRequest) => req.url.startsWith(apiPrefix) && !req.url.startsWith(oauthPrefix);
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  const parser =
+    (other: (text: string) => unknown) =>
+    (req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+      try {
+        done(null, isApi(req) ? parseJsonBody(String(body)) : other(String(body)));
+      } catch (e) {
+        done(e as Error, undefined);
+      }
+    };
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parser(parseJsonBody));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parser((t) => ({ ...querystring.parse(t) })));
+  // Anything else: JSON on the API; the raw text elsewhere (handlers ignore it).
+  app.addContentTypeParser('*', { parseAs: 'string' }, parser((t) => t));
 
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('X-JupyterHub-Version', ctx.version);
@@ -75,6 +82,17 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
     },
   });
   return app;
+}
+
+/** Empty bodies are common (spawn/stop/delete from the culler): undefined, which handlers read as {}. */
+function parseJsonBody(body: string): unknown {
+  const text = body.trim();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HubError(400, `Request body is not valid JSON: ${(e as Error).message}`);
+  }
 }
 
 export function isApiRequest(ctx: HubContext, req: FastifyRequest): boolean {
