@@ -5,42 +5,13 @@ import { ResolvedConfigSchema } from './schema.ts';
 import { ConfigError, formatProblem, formatWarning } from './errors.ts';
 import { loadConfig, type LoadConfigOptions } from './load.ts';
 import { isPlainObject } from './dataPath.ts';
+import { redactValue } from './redact.ts';
 
-export const REDACTED = '<redacted>';
-
-/** Keys whose string values are secrets wherever they appear. */
-const SECRET_KEYS = new Set(['cookieSecret', 'secretToken', 'apiToken', 'clientSecret', 'client_secret', 'password', 'cryptoKey']);
-/** In free-form maps (extraEnv, auth.custom.config, custom): names that look like secrets. */
-const SECRETISH = /secret|passw|token|credential|private_?key|crypt_?key|api_?key/i;
-const NOT_SECRET = /url$|_uri$|_path$|_file$/i;
+export { REDACTED, redactUrlPassword } from './redact.ts';
 
 /** A copy of the config with every secret replaced by '<redacted>' (unset secrets stay null). */
 export function redactConfig(config: Config): Config {
-  return redact(config, []) as Config;
-}
-
-function redact(value: unknown, path: string[]): unknown {
-  if (Array.isArray(value)) return value.map((v, i) => redact(v, [...path, String(i)]));
-  if (!isPlainObject(value)) return value;
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    const here = [...path, key];
-    if (typeof v === 'string' && isSecret(key, here)) out[key] = REDACTED;
-    else if (typeof v === 'string' && here.join('.') === 'hub.db.url') out[key] = redactUrlPassword(v);
-    else out[key] = redact(v, here);
-  }
-  return out;
-}
-
-function isSecret(key: string, path: string[]): boolean {
-  if (SECRET_KEYS.has(key)) return true;
-  if (path.join('.') === 'proxy.https.manual.key') return true;
-  return SECRETISH.test(key) && !NOT_SECRET.test(key);
-}
-
-/** postgresql://user:pass@host/db → postgresql://user:<redacted>@host/db */
-export function redactUrlPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^@]*)@/i, `$1${REDACTED}@`);
+  return redactValue(config) as Config;
 }
 
 /** The effective config as YAML, keys in schema order, secrets redacted. */

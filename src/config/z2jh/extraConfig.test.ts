@@ -95,3 +95,21 @@ test('without the virtualenv, config check still works and says the snippets wer
     [[2, 'hub.extraConfig', 'not evaluated: Python with traitlets was not found at /nonexistent/venv/bin/python (run scripts/setup.sh, or set NBHUB_PYTHON); its settings are not applied']],
   );
 });
+
+test('what a snippet set is reported without the secrets in it', { skip }, () => {
+  const text = `
+custom:
+  grader_token: 0123456789abcdef0123456789abcdef
+hub:
+  extraConfig:
+    services: |
+      from z2jh import get_config
+      c.JupyterHub.services.append({"name": "grader", "url": "http://grader:9000", "api_token": get_config("custom.grader_token")})
+      c.GenericOAuthenticator.client_secret = "s3cret-from-python"
+`;
+  const { config, warnings } = loadConfig({ text, file: 'values.yaml' });
+  assert.equal(config.hub.services.grader.apiToken, '0123456789abcdef0123456789abcdef', 'z2jh.get_config reads the values file');
+  const report = warnings.map((w) => w.message).join('\n');
+  assert.match(report, /c\.JupyterHub\.services = \[\{"api_token":"<redacted>","name":"grader","url":"http:\/\/grader:9000"\}\] applied as hub\.services/);
+  assert.doesNotMatch(report, /0123456789abcdef|s3cret-from-python/);
+});

@@ -6,6 +6,7 @@ import { deleteIn, getIn, isPlainObject, setIn, type PlainObject } from '../data
 import { evaluateExtraConfig, pythonRunner, type PythonRunner } from './extraConfig.ts';
 import { hubConfigSettings, translateTraitSettings } from './hubConfig.ts';
 import { isDefaultValue } from './defaults.ts';
+import { REDACTED, redactValue } from '../redact.ts';
 
 export interface Z2jhTranslation {
   findings: ConfigFinding[];
@@ -51,7 +52,7 @@ export function translateZ2jh(data: PlainObject, opts: { runPython?: PythonRunne
     findings.push({
       path: setting.from,
       at: 'key',
-      message: `${setting.where}: c.${setting.cls}.${setting.trait} = ${SECRET_TRAIT.test(setting.trait) ? '<redacted>' : short(setting.value)} applied as ${to.map(formatPath).join(', ')}`,
+      message: `${setting.where}: c.${setting.cls}.${setting.trait} = ${SECRET_TRAIT.test(setting.trait) ? REDACTED : short(redactValue(setting.value))} applied as ${to.map(formatPath).join(', ')}`,
       warning: 'CONFIG_MAPPED',
     });
   }
