@@ -158,4 +158,5 @@ test('the z2jh 4 defaults file and every chart example pass config check', () =>
   const z2jhDefaults = loadConfig({ file: join(HERE, 'z2jh-values.yaml') });
   assert.equal(z2jhDefaults.config.auth.type, 'dummy', 'z2jh’s default hub.config authenticator_class: dummy');
   assert.equal(z2jhDefaults.config.auth.admin.access, true);
+  assert.match(z2jhDefaults.warnings.find((w) => w.path === 'hub.image.name')?.message ?? '', /z2jh’s JupyterHub image/);
 });

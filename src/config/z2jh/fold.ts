@@ -37,7 +37,7 @@ export function foldZ2jhShapes(value: PlainObject, given: unknown): ConfigFindin
 
   for (const { path, when, reason } of NOT_DONE) {
     const written = getIn(given, path);
-    if (written !== undefined && when(written)) out.push({ path, at: 'key', message: `not applied: ${reason}`, warning: 'CONFIG_IGNORED' });
+    if (written !== undefined && when(written)) out.push({ path, at: 'key', message: reason, warning: 'CONFIG_IGNORED' });
   }
 
   foldInto(value, given, ['proxy', 'chp', 'networkPolicy'], ['proxy', 'networkPolicy'], out);
@@ -59,12 +59,17 @@ function isEmpty(v: unknown): boolean {
   return v === null || v === '' || (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.values(v).every(isEmpty));
 }
 
-/** Keys nbhub keeps (with their default) but does not act on in some setting: a warning when the file asks for it. */
+/** Values nbhub keeps but cannot do what z2jh does with: a warning when the file has them. */
 const NOT_DONE: { path: ConfigPath; when: (v: unknown) => boolean; reason: string }[] = [
   {
     path: ['prePuller', 'hook', 'pullOnlyOnChanges'],
     when: (v) => v === true,
-    reason: 'the chart runs the pre-pull hook at every install and upgrade (it does not compare the images with the last release)',
+    reason: 'not applied: the chart runs the pre-pull hook at every install and upgrade (it does not compare the images with the last release)',
+  },
+  {
+    path: ['hub', 'image', 'name'],
+    when: (v) => typeof v === 'string' && /(^|\/)jupyterhub\/k8s-hub$/.test(v),
+    reason: 'this is z2jh’s JupyterHub image; the hub and the proxy run nbhub’s image (leave hub.image out, or name an nbhub build)',
   },
 ];
 
