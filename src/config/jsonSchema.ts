@@ -24,8 +24,9 @@ function acceptZ2jhChoices(node: unknown, path: string[]): void {
   const key = path[path.length - 1];
   if (Array.isArray(n.enum)) {
     const at = path.join('.');
-    if (key === 'pullPolicy' || at === 'properties.proxy.properties.https.properties.type') n.enum = [...n.enum, ''];
-    if (at === 'properties.hub.properties.db.properties.type') n.enum = [...n.enum, 'other'];
+    const values: unknown[] = n.enum;
+    if (key === 'pullPolicy' || at === 'properties.proxy.properties.https.properties.type') n.enum = [...values, ''];
+    if (at === 'properties.hub.properties.db.properties.type') n.enum = [...values, 'other'];
   }
   for (const [k, v] of Object.entries(n)) acceptZ2jhChoices(v, [...path, k]);
 }
