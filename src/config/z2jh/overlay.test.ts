@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../load.ts';
@@ -103,4 +105,18 @@ test('a secrets file completes a values file that alone only warns; start (no se
   assert.equal(config.auth.type, 'generic-oauth');
   assert.equal(config.auth.genericOAuth.clientSecret, 's3cret-value');
   assert.equal(config.hub.db.url, 'postgresql://hub:pw@db:5432/hub');
+});
+
+test('the command line: config check takes several files; start refuses files whose secrets are missing', () => {
+  const cli = fileURLToPath(new URL('../../cli.ts', import.meta.url));
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', cli, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir }, timeout: 60_000 });
+  const values = file('cli-values.yaml', ['hub:', '  db:', '    type: mysql', ''].join('\n'));
+  const secrets = file('cli-secrets.yaml', ['hub:', '  db:', '    url: mysql://hub:pw@db:3306/hub', ''].join('\n'));
+  const check = run(['config', 'check', values, secrets]);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, new RegExp(`^${values} \\+ ${secrets}: valid`));
+  assert.doesNotMatch(check.stdout, /:pw@/);
+  const start = run(['start', '--config', values, '--data-dir', join(dir, 'data')]);
+  assert.equal(start.status, 2);
+  assert.match(start.stderr, new RegExp(`configuration is invalid, not starting:\\n${values}:3:\\d+: hub\\.db\\.url: is required when hub\\.db\\.type is mysql`));
 });
