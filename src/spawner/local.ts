@@ -6,14 +6,17 @@
 // hub poll, tail and stop it; see localState.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, promises as fsp, writeSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { buildChildEnv } from './childEnv.ts';
 import { ensureHome, ensureTraversable } from './homeDirs.ts';
-import { resolveLocalOptions, type LocalProcessSpawnerOptions, type ResolvedLocalOptions } from './localOptions.ts';
+import { findCommand, limitText, LocalLimitEnforcer } from './localLimits.ts';
+import type { CgroupRef } from './cgroups.ts';
+import { resolveLocalOptions, type LocalProcessSpawnerOptions, type LocalServerSettings, type ResolvedLocalOptions } from './localOptions.ts';
 import { parseLocalState, toStateJson, type LocalServerState } from './localState.ts';
 import { openFreshLog, tailLines } from './logFiles.ts';
-import { homePath, logPath } from './paths.ts';
+import { escapeName, homePath, logPath } from './paths.ts';
 import { PortAllocator } from './ports.ts';
 import { isRunning, leftoverGroupMembers, readProcStat, signalServerGroup, type ProcessId } from './procfs.ts';
 import { SpawnFailedError, SpawnerClosedError, type PollResult, type Spawner, type SpawnSpec, type StartContext, type StartResult } from './types.ts';
@@ -53,6 +56,9 @@ export class LocalProcessSpawner implements Spawner {
   /** Pending waitForExit calls, rejected by close(). */
   private readonly waiters = new Set<(err: Error) => void>();
   private dirsReady: Promise<void> | null = null;
+  private readonly limits: LocalLimitEnforcer;
+  /** Exit messages already worked out (the group is gone after the first look). */
+  private readonly exitReasons = new Map<string, string>();
 
   constructor(options: LocalProcessSpawnerOptions) {
     this.o = resolveLocalOptions(options);
@@ -60,12 +66,18 @@ export class LocalProcessSpawner implements Spawner {
     this.ports = new PortAllocator({ host: this.o.ip, now: this.o.now });
     this.accounts = this.o.isolate ? new UnixAccounts({ prefix: this.o.accountPrefix, shell: this.o.shell, logger: this.log }) : null;
     if (!this.o.isolate) this.log.warn(`user servers are not isolated: all servers run as ${this.o.hubUser.name}`);
+    this.limits = new LocalLimitEnforcer(this.log, { requireLimits: this.o.requireLimits, guaranteesConfigured: this.o.guaranteesConfigured });
   }
 
   async start(spec: SpawnSpec, ctx: StartContext): Promise<StartResult> {
     ctx.signal.throwIfAborted();
-    if (spec.cmd.length === 0 || spec.cmd[0] === '') throw new SpawnFailedError('No command to run: singleuser.cmd is empty', null, []);
-    const home = homePath(this.o.homeDir, spec.userName);
+    const settings = this.settingsFor(spec);
+    const cmd = settings.cmd ?? spec.cmd;
+    if (cmd.length === 0 || cmd[0] === '') throw new SpawnFailedError('No command to run: singleuser.cmd is empty', null, []);
+    const temporaryHome = this.o.temporaryHomes;
+    const home = temporaryHome
+      ? path.join(this.o.tmpHomeDir, escapeName(spec.serverName ? `${spec.userName}-${spec.serverName}` : spec.userName))
+      : homePath(this.o.homeDir, spec.userName);
     const logFile = logPath(this.o.logsDir, spec.userName, spec.serverName);
     await this.prepareDirs();
     let account: UnixAccount;
@@ -81,27 +93,44 @@ export class LocalProcessSpawner implements Spawner {
     ctx.signal.throwIfAborted();
 
     const host = this.o.ip.includes(':') ? `[${this.o.ip}]` : this.o.ip;
+    const specEnv = { ...spec.env, ...settings.env };
+    if (settings.defaultUrl) specEnv.JUPYTERHUB_DEFAULT_URL = settings.defaultUrl;
     const env = buildChildEnv({
       hubEnv: process.env,
-      specEnv: spec.env,
+      specEnv,
       serviceUrl: `http://${host}:${port}${spec.servicePrefix}`,
       user: account.name,
       home,
       shell: account.shell,
     });
-    const argv = [...spec.cmd.slice(1), ...spec.args];
+    if (settings.pythonEnv) {
+      env.PATH = `${path.join(settings.pythonEnv, 'bin')}:${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`;
+      env.VIRTUAL_ENV = settings.pythonEnv;
+    }
+    const memory = settings.memory;
+    const limits = { memory, cpu: settings.cpu, tasks: this.o.limits.tasks };
+    const fullCmd = [...cmd, ...(settings.args ?? spec.args)];
     const fd = await openFreshLog(logFile);
     let child: ChildProcess;
+    let cgroup: CgroupRef | null = null;
     try {
-      writeSync(fd, `[nbhub] ${this.o.now().toISOString()} starting ${spec.cmd[0]} as ${account.name} on port ${port}\n`);
-      child = spawn(spec.cmd[0], argv, {
+      writeSync(fd, `[nbhub] ${this.o.now().toISOString()} starting ${cmd[0]} as ${account.name} on port ${port}\n`);
+      if (this.limits.enforced) {
+        // The wrapper execs the command: check it here so a missing one is still named.
+        if (!findCommand(cmd[0], env.PATH)) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+        cgroup = await this.limits.create(`${spec.userName}${spec.serverName ? `-${spec.serverName}` : ''}`, limits, `user ${spec.userName}`);
+      }
+      const argv = cgroup ? this.limits.wrap(cgroup, fullCmd, this.accounts ? account : null) : fullCmd;
+      child = spawn(argv[0], argv.slice(1), {
         cwd: home,
         env,
         detached: true, // setsid(): own session and process group
         stdio: ['ignore', fd, fd],
-        ...(this.accounts ? { uid: account.uid, gid: account.gid } : {}),
+        // With a control group the wrapper joins it as root and drops to the account itself.
+        ...(this.accounts && !cgroup ? { uid: account.uid, gid: account.gid } : {}),
       });
     } catch (e) {
+      if (cgroup) await this.limits.release('', cgroup);
       throw await this.spawnFailure(spec, account, logFile, e);
     } finally {
       closeSync(fd);
@@ -109,6 +138,7 @@ export class LocalProcessSpawner implements Spawner {
     child.on('error', () => undefined); // spawn errors are handled below; later ones (kill) are irrelevant
     if (child.pid === undefined) {
       const err = await new Promise<Error>((resolve) => child.once('error', resolve));
+      if (cgroup) await this.limits.release('', cgroup);
       throw await this.spawnFailure(spec, account, logFile, err);
     }
     const pid = child.pid;
@@ -126,15 +156,27 @@ export class LocalProcessSpawner implements Spawner {
       uid: account.uid,
       gid: account.gid,
       home,
+      cgroup,
+      memoryLimit: limitText(memory),
+      user: spec.userName,
+      server: spec.serverName,
+      temporaryHome,
     };
-    this.log.info({ user: spec.userName, server: spec.serverName, pid, port, account: account.name }, 'started user server');
+    if (cgroup) this.limits.watch(keyOf(state), { ref: cgroup, user: spec.userName, server: spec.serverName, limit: state.memoryLimit });
+    this.log.info(
+      { user: spec.userName, server: spec.serverName, pid, port, account: account.name, profile: settings.profile, limits, enforced: cgroup !== null },
+      'started user server',
+    );
     ctx.progress({ progress: 40, message: `Server process started (pid ${pid}, port ${port})` });
     return { target: `http://${host}:${port}`, state: toStateJson(state) };
   }
 
   async poll(state: Record<string, unknown>): Promise<PollResult> {
     const s = parseLocalState(state);
-    if (isRunning(s)) return { running: true };
+    if (isRunning(s)) {
+      this.watchAdopted(s);
+      return { running: true };
+    }
     const own = this.children.get(keyOf(s));
     // Dead but not reaped yet: its exit status is one event-loop turn away.
     const info = own ? (own.info ?? (await Promise.race([awaitExit(own), sleep(1000).then(() => null)]))) : null;
@@ -150,6 +192,7 @@ export class LocalProcessSpawner implements Spawner {
       return Promise.reject(e);
     }
     const own = this.children.get(keyOf(s));
+    if (isRunning(s)) this.watchAdopted(s);
     return new Promise<ExitInfo | null>((resolve, reject) => {
       let timer: NodeJS.Timeout | null = null;
       let release: () => void = () => {};
@@ -191,6 +234,7 @@ export class LocalProcessSpawner implements Spawner {
     // Reap our own child so it does not linger as a zombie.
     const own = this.children.get(keyOf(s));
     if (own && !own.info) await Promise.race([awaitExit(own), sleep(KILL_WAIT_MS)]);
+    await this.cleanup(s);
     this.ports.release(s.port);
   }
 
@@ -201,14 +245,16 @@ export class LocalProcessSpawner implements Spawner {
   async close(): Promise<void> {
     const closed = new SpawnerClosedError('the local spawner was closed');
     for (const fail of [...this.waiters]) fail(closed);
+    this.limits.close();
   }
 
   private prepareDirs(): Promise<void> {
     this.dirsReady ??= (async () => {
       await fsp.mkdir(this.o.dataDir, { recursive: true, mode: 0o711 });
       await fsp.mkdir(this.o.logsDir, { recursive: true, mode: 0o700 });
-      await fsp.mkdir(this.o.homeDir, { recursive: true, mode: 0o711 });
-      if (this.o.isolate) await ensureTraversable(this.o.homeDir, this.o.dataDir, this.log);
+      const homes = this.o.temporaryHomes ? this.o.tmpHomeDir : this.o.homeDir;
+      await fsp.mkdir(homes, { recursive: true, mode: 0o711 });
+      if (this.o.isolate) await ensureTraversable(homes, this.o.dataDir, this.log);
     })().catch((e) => {
       this.dirsReady = null; // let the next spawn try again (e.g. after the admin fixed a mode)
       throw e;
@@ -251,13 +297,52 @@ export class LocalProcessSpawner implements Spawner {
   }
 
   private async exited(s: LocalServerState, info: ExitInfo | null): Promise<Exited> {
-    const message =
-      info === null
+    const key = keyOf(s);
+    let oom = this.exitReasons.get(key) ?? null;
+    // Killed (or status unknown, after a hub restart) while the kernel killed for memory: say so.
+    if (oom === null && (info === null || info.signal === 'SIGKILL')) oom = this.limits.oomReason(s.cgroup, s.memoryLimit);
+    if (oom) {
+      this.exitReasons.set(key, oom);
+      if (this.exitReasons.size > MAX_REMEMBERED_CHILDREN) this.exitReasons.delete(this.exitReasons.keys().next().value!);
+    }
+    await this.cleanup(s);
+    const message = oom
+      ? `stopped: ${oom}`
+      : info === null
         ? 'Server exited'
         : info.code !== null
           ? `Server exited with code ${info.code}`
           : `Server was killed by signal ${info.signal ?? 'unknown'}`;
     return { running: false, exitCode: info?.code ?? null, message, logTail: await tailLines(s.logFile, TAIL_LINES) };
+  }
+
+  /** The settings of one spawn: the chosen profile's, or the spawner's own. */
+  private settingsFor(spec: SpawnSpec): LocalServerSettings {
+    if (this.o.resolveSettings) {
+      try {
+        return this.o.resolveSettings(spec.userOptions);
+      } catch (e) {
+        if (e instanceof Error && 'code' in e && String(e.code).startsWith('UNKNOWN_PROFILE')) throw new SpawnFailedError(e.message, null, []);
+        throw e;
+      }
+    }
+    const l = this.o.limits;
+    return { cmd: null, args: null, defaultUrl: null, env: {}, memory: l.memory, cpu: l.cpu, pythonEnv: null, profile: null };
+  }
+
+  /** Re-found after a hub restart: watch its group for out-of-memory kills again. */
+  private watchAdopted(s: LocalServerState): void {
+    if (s.cgroup && !this.children.has(keyOf(s))) {
+      this.limits.watch(keyOf(s), { ref: s.cgroup, user: s.user ?? s.account, server: s.server ?? '', limit: s.memoryLimit });
+    }
+  }
+
+  /** After the server is gone: its control group and temporary home. Idempotent. */
+  private async cleanup(s: LocalServerState): Promise<void> {
+    await this.limits.release(keyOf(s), s.cgroup);
+    if (s.temporaryHome && s.home.startsWith(this.o.tmpHomeDir + path.sep)) {
+      await fsp.rm(s.home, { recursive: true, force: true }).catch((e: Error) => this.log.error({ home: s.home, err: e.message }, 'could not remove a temporary home'));
+    }
   }
 
   private async spawnFailure(spec: SpawnSpec, account: UnixAccount, logFile: string, e: unknown): Promise<SpawnFailedError> {

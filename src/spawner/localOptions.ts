@@ -18,8 +18,42 @@ export interface LocalProcessSpawnerOptions {
   shell?: string;
   /** Address servers bind (and the proxy targets). Default '127.0.0.1'. */
   ip?: string;
+  /** Limits of every server (singleuser.memory/cpu.limit, spawner.local.tasksLimit). */
+  limits?: LocalLimits;
+  /** Refuse to start when limits cannot be enforced (spawner.local.requireLimits). */
+  requireLimits?: boolean;
+  /** Guarantees are configured (they mean nothing locally; logged once). */
+  guaranteesConfigured?: boolean;
+  /** The settings of one spawn from its user options (the chosen profile); absent: no profiles. */
+  resolveSettings?: (userOptions: Record<string, unknown>) => LocalServerSettings;
+  /** singleuser.storage.type none: a temporary home per server, removed when it stops. */
+  temporaryHomes?: boolean;
   logger: Logger;
   now?: () => Date;
+}
+
+export interface LocalLimits {
+  /** A size such as '1G' or bytes; null: none. */
+  memory: string | number | null;
+  /** Cores; null: none. */
+  cpu: number | null;
+  /** Most tasks (processes + threads) in one server; null: none. */
+  tasks: number | null;
+}
+
+/** What a profile may change for one local server (null/undefined: the spec's / the default). */
+export interface LocalServerSettings {
+  cmd: string[] | null;
+  args: string[] | null;
+  defaultUrl: string | null;
+  /** Added over the hub's environment (profile environment). */
+  env: Record<string, string>;
+  memory: string | number | null;
+  cpu: number | null;
+  /** A Python environment (virtualenv or conda prefix): its bin/ first on PATH. */
+  pythonEnv: string | null;
+  /** The chosen profile's slug, for the log. */
+  profile: string | null;
 }
 
 export interface ResolvedLocalOptions {
@@ -32,6 +66,13 @@ export interface ResolvedLocalOptions {
   ip: string;
   /** The account the hub itself runs as (used when not isolating). */
   hubUser: { name: string; uid: number; gid: number };
+  limits: LocalLimits;
+  requireLimits: boolean;
+  guaranteesConfigured: boolean;
+  resolveSettings: ((userOptions: Record<string, unknown>) => LocalServerSettings) | null;
+  temporaryHomes: boolean;
+  /** Where temporary homes go: <dataDir>/tmp-homes (never the persistent homes). */
+  tmpHomeDir: string;
   logger: Logger;
   now: () => Date;
 }
@@ -66,6 +107,12 @@ export function resolveLocalOptions(o: LocalProcessSpawnerOptions): ResolvedLoca
     shell,
     ip: o.ip ?? '127.0.0.1',
     hubUser: { name: me.username, uid: me.uid, gid: me.gid },
+    limits: o.limits ?? { memory: null, cpu: null, tasks: null },
+    requireLimits: o.requireLimits ?? false,
+    guaranteesConfigured: o.guaranteesConfigured ?? false,
+    resolveSettings: o.resolveSettings ?? null,
+    temporaryHomes: o.temporaryHomes ?? false,
+    tmpHomeDir: path.join(dataDir, 'tmp-homes'),
     logger: o.logger,
     now: o.now ?? (() => new Date()),
   };

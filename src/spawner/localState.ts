@@ -1,5 +1,6 @@
 // The JSON a LocalProcessSpawner persists for one running server (SpawnStartResult.state).
 // Everything needed to poll, stop and tail the server after a hub restart is in here.
+import { parseCgroupRef, type CgroupRef } from './cgroups.ts';
 
 export interface LocalServerState {
   pid: number;
@@ -12,6 +13,15 @@ export interface LocalServerState {
   uid: number;
   gid: number;
   home: string;
+  /** The server's control group (null: limits not enforced). */
+  cgroup: CgroupRef | null;
+  /** The memory limit as configured (e.g. '1G'), for "out of memory (limit 1G)". */
+  memoryLimit: string | null;
+  /** Hub user and server, for log lines about the server (absent in older state). */
+  user: string | null;
+  server: string | null;
+  /** The home is temporary (singleuser.storage.type none): removed when the server stops. */
+  temporaryHome: boolean;
 }
 
 export class LocalStateError extends Error {
@@ -36,6 +46,7 @@ export function parseLocalState(state: Record<string, unknown>): LocalServerStat
     if (typeof v !== 'string' || v === '') throw new LocalStateError(`local spawner state: field ${k} must be a non-empty string`);
     return v;
   };
+  const optStr = (k: string): string | null => (typeof state[k] === 'string' && state[k] !== '' ? (state[k] as string) : null);
   const pid = int('pid');
   if (pid < 2) throw new LocalStateError(`local spawner state: pid ${pid} is not a user server`);
   return {
@@ -47,5 +58,10 @@ export function parseLocalState(state: Record<string, unknown>): LocalServerStat
     uid: int('uid'),
     gid: int('gid'),
     home: str('home'),
+    cgroup: parseCgroupRef(state.cgroup),
+    memoryLimit: optStr('memoryLimit'),
+    user: optStr('user'),
+    server: typeof state.server === 'string' ? state.server : null,
+    temporaryHome: state.temporaryHome === true,
   };
 }
