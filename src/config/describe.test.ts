@@ -51,7 +51,7 @@ auth:
       client_secret: custom-secret-12
   state:
     enabled: true
-    cryptoKey: crypt-key-13
+    cryptoKey: c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00
 `;
 const SECRET_VALUES = Array.from({ length: 13 }, (_, i) => `-${i + 1}`).map((suffix) => new RegExp(`[a-z]${suffix}\\b`));
 

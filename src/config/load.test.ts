@@ -301,18 +301,18 @@ test('environment overrides for secrets win over the file', () => {
     NBHUB_COOKIE_SECRET: 'cookie-env',
     JPY_COOKIE_SECRET: 'ignored-when-nbhub-set',
     CONFIGPROXY_AUTH_TOKEN: 'proxy-env',
-    JUPYTERHUB_CRYPT_KEY: 'crypt-env',
+    JUPYTERHUB_CRYPT_KEY: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
     NBHUB_DB_URL: 'postgresql://u:p@db/nbhub',
   };
   const { config, fromEnv } = loadConfig({ text, env });
   assert.equal(config.hub.cookieSecret, 'cookie-env');
   assert.equal(config.proxy.secretToken, 'proxy-env');
-  assert.equal(config.auth.state.cryptoKey, 'crypt-env');
+  assert.equal(config.auth.state.cryptoKey, 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa');
   assert.equal(config.hub.db.url, 'postgresql://u:p@db/nbhub');
   assert.deepEqual(fromEnv, ['hub.cookieSecret', 'proxy.secretToken', 'auth.state.cryptoKey', 'hub.db.url']);
   assert.equal(loadConfig({ env: { JPY_COOKIE_SECRET: 'jpy' } }).config.hub.cookieSecret, 'jpy');
   assert.equal(loadConfig({ env: { NBHUB_PROXY_TOKEN: 'tok' } }).config.proxy.secretToken, 'tok');
-  assert.equal(loadConfig({ env: { NBHUB_CRYPT_KEY: 'k' } }).config.auth.state.cryptoKey, 'k');
+  assert.equal(loadConfig({ env: { NBHUB_CRYPT_KEY: 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' } }).config.auth.state.cryptoKey, 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb');
   assert.equal(loadConfig({ env: { NBHUB_COOKIE_SECRET: '' } }).config.hub.cookieSecret, null);
 });
 
