@@ -65,6 +65,7 @@ test('redaction: every secret is replaced, everything else kept', () => {
   const { config } = loadConfig({ text: SECRETS_YAML });
   const out = describeConfig(config);
   for (const re of SECRET_VALUES) assert.doesNotMatch(out, re);
+  assert.doesNotMatch(out, /c0ffee00/); // the crypto key (a real 32-byte key, so not numbered like the others)
   const shown = parse(out);
   assert.equal(shown.hub.cookieSecret, REDACTED);
   assert.equal(shown.hub.db.url, `postgresql://nbhub:${REDACTED}@db.example.org:5432/nbhub`);
