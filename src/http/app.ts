@@ -10,6 +10,7 @@ import { registerUsersApi } from './api/users.ts';
 import { registerServersApi } from './api/servers.ts';
 import { registerTokensApi } from './api/tokens.ts';
 import { registerActivityApi } from './api/activity.ts';
+import { registerGroupsApi } from './api/groups.ts';
 import { registerOAuthProvider } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { renderErrorPage } from './pages/error.ts';
@@ -61,6 +62,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
       registerServersApi(hub, ctx);
       registerTokensApi(hub, ctx);
       registerActivityApi(hub, ctx);
+      registerGroupsApi(hub, ctx);
       registerOAuthProvider(hub, ctx);
       registerPages(hub, ctx);
     },

@@ -7,7 +7,8 @@ import { tokenFromRequest } from './identity.ts';
 import { readSession } from './session.ts';
 import { xsrfValid } from './csrf.ts';
 import { HubError } from '../hub/errors.ts';
-import { can, holdsAnyFilter, type Resource } from './authz.ts';
+import { can, holdsAnyFilter, holdsGroupFilter, type Resource } from './authz.ts';
+import { userOfServer } from '../domain/scopes.ts';
 
 const identities = new WeakMap<FastifyRequest, Identity | null>();
 
@@ -63,6 +64,13 @@ export async function requireScope(
 ): Promise<Identity> {
   const id = await requireApiIdentity(ctx, req);
   for (const s of scopes) if (can(id, s, resource)) return id;
+  // `!group=` filters cover the group's members and their servers: look up the user's groups
+  const user = resource.user ?? (resource.server !== undefined ? userOfServer(resource.server) : undefined);
+  if (user !== undefined && scopes.some((s) => holdsGroupFilter(id, s))) {
+    const groups = await ctx.store.groupsOfUser(user);
+    const groupsOf = (u: string) => (u === user ? groups : []);
+    for (const s of scopes) if (can(id, s, resource, groupsOf)) return id;
+  }
   if (scopes.some((s) => holdsAnyFilter(id, s))) throw new HubError(404, 'No access to resources or resources not found');
   throw new HubError(403, `Action is not authorized with current scopes; requires any of [${scopes.join(', ')}]`);
 }

@@ -63,26 +63,29 @@ export function userModel(
 ): Record<string, unknown> {
   const r = { user: u.name };
   const m: Record<string, unknown> = { kind: 'user', name: u.name };
-  const readUsers = can(id, 'read:users', r);
-  if (readUsers || can(id, 'read:users:name', r) || can(id, 'read:roles:users', r)) m.admin = u.admin;
   const groups = o.groups ?? [];
-  if (readUsers || can(id, 'read:roles:users', r)) m.roles = ctx.identities.rolesOf({ kind: 'user', name: u.name, admin: u.admin, groups });
-  if (readUsers || can(id, 'read:users:groups', r)) m.groups = groups;
+  // `!group=` filters cover this user through their groups
+  const groupsOf = (name: string) => (name === u.name ? groups : []);
+  const may = (scope: string, res: { user: string }) => can(id, scope, res, groupsOf);
+  const readUsers = may('read:users', r);
+  if (readUsers || may('read:users:name', r) || may('read:roles:users', r)) m.admin = u.admin;
+  if (readUsers || may('read:roles:users', r)) m.roles = ctx.identities.rolesOf({ kind: 'user', name: u.name, admin: u.admin, groups });
+  if (readUsers || may('read:users:groups', r)) m.groups = groups;
   const def = servers.find((s) => s.name === '');
   if (readUsers) {
     m.server = def && ctx.servers.isReady(u.name, '') ? serverPrefix(ctx.baseUrl, u.name, '') : null;
     m.pending = def ? ctx.servers.pending(u.name, '') : null;
     m.created = isoTime(u.created);
   }
-  if (readUsers || can(id, 'read:users:activity', r)) m.last_activity = isoTime(u.lastActivity);
-  if (can(id, 'read:servers', r)) {
+  if (readUsers || may('read:users:activity', r)) m.last_activity = isoTime(u.lastActivity);
+  if (may('read:servers', r)) {
     const out: Record<string, unknown> = {};
     for (const s of servers) {
       if (o.includeStoppedServers || isActive(ctx, s)) out[s.name] = serverModel(ctx, id, s);
     }
     m.servers = out;
   }
-  if (can(id, 'admin:auth_state', r)) m.auth_state = o.authState ?? null;
+  if (may('admin:auth_state', r)) m.auth_state = o.authState ?? null;
   return m;
 }
 

@@ -48,7 +48,7 @@ export function registerRootApi(app: FastifyInstance, ctx: HubContext): void {
     const u = await ctx.store.getUser(id.name);
     if (!u) throw new HubError(403, 'Missing or invalid credentials.');
     const servers = await ctx.store.listServersOfUser(u.name);
-    const model = userModel(ctx, id, u, servers);
+    const model = userModel(ctx, id, u, servers, { groups: await ctx.store.groupsOfUser(u.name) });
     // identify scopes are always granted here
     model.kind = 'user';
     model.name = u.name;

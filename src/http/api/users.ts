@@ -11,6 +11,7 @@ import type { UserSort, UserStateFilter } from '../../store/types.ts';
 import { StoreConflictError } from '../../store/types.ts';
 import { normalizeLoginName } from '../../auth/pipeline.ts';
 import type { Authenticator } from '../../auth/types.ts';
+import type { Identity } from '../identity.ts';
 
 const READ_USER_SCOPES = ['read:users', 'read:users:name', 'read:servers', 'read:users:groups', 'read:users:activity', 'read:roles:users'];
 const STATES = new Set(['active', 'ready', 'inactive']);
@@ -46,7 +47,13 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     const sort = q.sort === undefined || q.sort === '' ? undefined : String(q.sort);
     if (sort && !SORTS.has(sort)) throw new HubError(400, `Unrecognized sort: ${JSON.stringify(sort)}`);
     const filter = listFilter(id, 'list:users');
-    const names = filter === 'all' ? undefined : filter.users;
+    let names: string[] | undefined;
+    if (filter !== 'all') {
+      // `!group=` filters list the group's members
+      const set = new Set(filter.users);
+      for (const g of filter.groups) for (const m of (await ctx.store.getGroup(g))?.members ?? []) set.add(m);
+      names = [...set];
+    }
     const result = await ctx.store.listUsers({
       offset: page.offset,
       limit: page.limit,
@@ -147,8 +154,10 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
       }
       newAuthState = body.auth_state as Record<string, unknown> | null;
     }
-    if (body.groups !== undefined || body.roles !== undefined) throw new HubError(400, 'groups and roles cannot be changed through this hub version yet');
+    if (body.roles !== undefined) throw new HubError(400, 'roles are given in hub.loadRoles, not through the API');
+    const newGroups = body.groups === undefined ? undefined : await checkGroupsPatch(ctx, id, name, body.groups);
     const updated = await ctx.store.updateUser(name, patch);
+    if (newGroups !== undefined) await ctx.store.setUserGroups(updated!.name, newGroups, { createMissing: false });
     // sealed after a rename too: the seal binds the user's id, which a rename keeps
     if (newAuthState !== undefined) await ctx.authStates.write(updated!.name, newAuthState);
     ctx.identities.invalidate();
@@ -170,6 +179,22 @@ export function registerUsersApi(app: FastifyInstance, ctx: HubContext): void {
     await ctx.servers.removeUserData(name);
     return empty(reply, 204);
   });
+}
+
+/**
+ * `groups` in a user patch: the user ends up in exactly these existing groups. The caller needs the
+ * `groups` scope on each group joined or left; with auth.manageGroups the authenticator owns membership.
+ */
+async function checkGroupsPatch(ctx: HubContext, id: Identity, user: string, raw: unknown): Promise<string[]> {
+  if (!Array.isArray(raw) || raw.some((g) => typeof g !== 'string')) throw new HubError(400, 'groups must be a list of group names');
+  if (ctx.loginPolicy.manageGroups) throw new HubError(400, 'Group management via API is disabled');
+  const wanted = [...new Set(raw as string[])];
+  for (const g of wanted) if (!(await ctx.store.getGroup(g))) throw new HubError(400, `No such group: ${g}`);
+  const current = await ctx.store.groupsOfUser(user);
+  const changed = [...wanted.filter((g) => !current.includes(g)), ...current.filter((g) => !wanted.includes(g))];
+  const refused = changed.filter((g) => !can(id, 'groups', { group: g }));
+  if (refused.length) throw new HubError(403, `Changing membership of ${refused.join(', ')} requires the groups scope for them`);
+  return wanted;
 }
 
 async function stopAllServers(ctx: HubContext, _req: FastifyRequest, name: string): Promise<void> {
