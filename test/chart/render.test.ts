@@ -123,7 +123,7 @@ test('the Secret: cookie secret, proxy token and crypt key generated when not gi
 });
 
 test('every OAuth provider’s client secret moves to the Secret (OAUTH_CLIENT_SECRET), also from auth.custom.config', async () => {
-  const extra: Record<string, object> = { 'generic-oauth': { issuer: 'https://idp.example.org' }, oidc: { issuer: 'https://idp.example.org' }, azuread: { tenantId: 't' } };
+  const extra: Record<string, object> = { 'generic-oauth': { issuer: 'https://idp.example.org' }, oidc: { issuer: 'https://idp.example.org' }, azuread: { tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' } };
   const cases: [string, object][] = Object.entries(OAUTH_SECTIONS).map(([type, section]) => [
     type,
     { auth: { type, [section]: { clientId: 'id', clientSecret: `secret-of-${type}`, ...extra[type] } } },
