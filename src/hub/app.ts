@@ -11,6 +11,7 @@ import { openStore } from '../store/index.ts';
 import { buildHttpApp } from '../http/app.ts';
 import type { HubContext, ServiceInfo } from '../http/context.ts';
 import { IdentityCache } from '../http/identity.ts';
+import { ReplicaPresence, heartbeatMsFromEnv, replicaIdFromEnv } from './replica.ts';
 import { ServerManager } from './servers.ts';
 import { buildAuth } from './authSetup.ts';
 import { buildAuthStates } from './authStates.ts';
@@ -124,7 +125,19 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
 
   const proxy: ProxySetup = await buildProxy({ config, logger, hubUrl, hubPrefix, ip: o.ip, port: o.port, now, dataDir: o.dataDir, secret });
   const spawner = buildSpawner(config, o.dataDir, logger);
+  // this replica's heartbeat; after each beat, the work of replicas that stopped is taken over
+  const presence = new ReplicaPresence({
+    store,
+    id: replicaIdFromEnv(),
+    intervalMs: heartbeatMsFromEnv(),
+    now,
+    logger,
+    afterBeat: async () => {
+      void servers.recoverExpired().catch((err) => logger.warn({ err }, 'taking over the work of stopped replicas failed'));
+    },
+  });
   const servers = new ServerManager({
+    replica: presence,
     store,
     spawner,
     proxy: proxy.client,
@@ -211,6 +224,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   await auth.afterStart();
   await proxy.client.addRoute('/', hubUrl, { hub: true, jupyterhub: true });
   await servers.restore();
+  await presence.start();
   const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now });
   reconciler.start(30_000);
   // a proxy that outlived the previous hub (proxy.separateProcess) may hold routes nobody wants any more
@@ -246,6 +260,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     servers,
     culler,
     async close() {
+      await presence.stop();
       culler?.stop();
       reconciler.stop();
       clearInterval(expiry);

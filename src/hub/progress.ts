@@ -21,9 +21,13 @@ export class ProgressLog {
   private readonly listeners = new Set<Listener>();
   private finished = false;
 
+  /** `sink` also gets every event (the hub writes them to the database for other replicas). */
+  constructor(private readonly sink?: Listener) {}
+
   push(m: ProgressMessage): void {
     if (this.finished) return;
     this.events.push(m);
+    this.sink?.(m);
     if (m.ready || m.failed) this.finished = true;
     for (const l of this.listeners) l(m);
     if (this.finished) this.listeners.clear();

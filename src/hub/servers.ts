@@ -1,6 +1,9 @@
 // Spawn orchestration: queue → token + OAuth client → spawner.start → readiness (raced
 // against the process exiting) → proxy route → running; and the reverse for stop.
-// Handlers call this; it is the only place that changes a server's lifecycle.
+// Handlers call this; it is the only place that changes a server's lifecycle. Every transition
+// is applied in this process's memory (what handlers read) and then in the database as a
+// compare-and-set (Store.transitionServer), claimed by this replica while the server is active;
+// progress events go to the database too, so other replicas can follow them (issue 13).
 import type { Logger } from 'pino';
 import type { Store, ServerRecord, SpawnFailure } from '../store/types.ts';
 import type { Spawner, PollResult } from '../spawner/types.ts';
@@ -14,15 +17,8 @@ import { waitUntilReady } from './readiness.ts';
 import { HubError } from './errors.ts';
 import { issueServerCredentials, revokeServerCredentials } from './serverCredentials.ts';
 import { escapeHtml } from '../http/html.ts';
-import {
-  initialServerState,
-  transition,
-  pendingOf,
-  isReady as stateIsReady,
-  type ServerEvent,
-  type ServerPhaseName,
-  type ServerState,
-} from '../domain/serverState.ts';
+import { LifecycleWriter, type ReplicaLease, type Runtime } from './serverRuntime.ts';
+import { transition, pendingOf, isReady as stateIsReady, type ServerPhaseName } from '../domain/serverState.ts';
 
 export interface ServerManagerSettings {
   baseUrl: string;
@@ -53,19 +49,8 @@ export interface ServerManagerDeps {
   userId?: (userName: string) => Promise<string | undefined>;
   /** Extra environment from the user's auth state (singleuser.authStateEnv), read at each spawn. */
   authStateEnv?: (userName: string) => Promise<Record<string, string>>;
-}
-
-interface Runtime {
-  userName: string;
-  serverName: string;
-  /** The one lifecycle state (src/domain/serverState.ts); changed only through apply(). */
-  state: ServerState;
-  progress: ProgressLog;
-  abort: AbortController;
-  /** Settles when the current spawn or stop has finished (never rejects). */
-  settled: Promise<void>;
-  spawnerState: Record<string, unknown> | null;
-  exitWatch: AbortController | null;
+  /** This hub replica: its id and until when a claim taken now holds (src/hub/replica.ts). */
+  replica?: ReplicaLease;
 }
 
 const key = (u: string, s: string) => `${u}/${s}`;
@@ -75,9 +60,16 @@ export class ServerManager {
   /** Progress of the last finished attempt, kept so a late page load can still show the failure. */
   private readonly lastProgress = new Map<string, ProgressLog>();
   readonly queue: SpawnQueue;
+  private readonly lc: LifecycleWriter;
+  private sweeping: Promise<{ adopted: number; cleaned: number }> | null = null;
 
   constructor(private readonly d: ServerManagerDeps) {
     this.queue = new SpawnQueue(d.settings.concurrentSpawnLimit);
+    this.lc = new LifecycleWriter(d.store, d.logger, d.now, d.replica);
+  }
+
+  get replicaId(): string {
+    return this.lc.replicaId;
   }
 
   get spawnerKind(): string {
@@ -97,17 +89,6 @@ export class ServerManager {
 
   phase(userName: string, serverName: string): ServerPhaseName {
     return this.runtimes.get(key(userName, serverName))?.state.phase ?? 'stopped';
-  }
-
-  /** Moves a server's state; an event the state machine refuses is a bug, logged loudly. */
-  private apply(rt: Runtime, event: ServerEvent): boolean {
-    const r = transition(rt.state, event, this.d.now());
-    if (!r.ok) {
-      this.d.logger.error({ user: rt.userName, server: rt.serverName, code: r.error.code }, r.error.message);
-      return false;
-    }
-    rt.state = r.state;
-    return true;
   }
 
   activeCount(): number {
@@ -141,19 +122,20 @@ export class ServerManager {
     if (limit && this.runtimes.size >= limit) {
       throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', undefined, { 'Retry-After': '30' });
     }
-    const progress = new ProgressLog();
+    const progress = new ProgressLog((m) => {
+      void this.lc.persist(rt, 'progress', async (id) => {
+        await this.d.store.appendServerProgress(id, { ...m }, this.d.now());
+      });
+    });
+    const rt = this.lc.newRuntime(userName, serverName, progress, null);
+    rt.persisted = this.d.store.ensureServer(userName, serverName).then(
+      (rec) => {
+        rt.recordId = rec.id;
+      },
+      (err) => this.d.logger.warn({ err, user: userName }, 'no server record: its lifecycle is not written'),
+    );
+    void this.lc.apply(rt, { type: 'request-spawn', position: this.queue.queued + 1 });
     progress.push({ progress: 0, message: 'Server requested' });
-    const rt: Runtime = {
-      userName,
-      serverName,
-      state: initialServerState(this.d.now()),
-      progress,
-      abort: new AbortController(),
-      settled: Promise.resolve(),
-      spawnerState: null,
-      exitWatch: null,
-    };
-    this.apply(rt, { type: 'request-spawn', position: this.queue.queued + 1 });
     this.runtimes.set(k, rt);
     this.lastProgress.delete(k);
     rt.settled = this.runSpawn(rt, userOptions).catch((e) => {
@@ -167,7 +149,7 @@ export class ServerManager {
     const { userName, serverName } = rt;
     const log = logger.child({ user: userName, server: serverName });
     const ticket = this.queue.enter(rt.abort.signal, (pos) => {
-      this.apply(rt, { type: 'queue-position', position: pos });
+      void this.lc.apply(rt, { type: 'queue-position', position: pos });
       rt.progress.push({ progress: 0, message: `Waiting for a free spawn slot: you are number ${pos} in the queue`, queue_position: pos });
     });
     let record: ServerRecord | null = null;
@@ -175,19 +157,12 @@ export class ServerManager {
     const t0 = Date.now();
     try {
       await ticket.granted;
-      this.apply(rt, { type: 'slot-granted' });
       const now = this.d.now();
       record = await store.ensureServer(userName, serverName);
+      rt.recordId ??= record.id;
+      await this.lc.apply(rt, { type: 'slot-granted' }, { started: now, lastActivity: now, userOptions, lastFailure: null, target: null });
       const prefix = serverPrefix(settings.baseUrl, userName, serverName);
       const { apiToken, clientId } = await issueServerCredentials(store, { baseUrl: settings.baseUrl, userName, serverName, now });
-      record = await store.updateServer(record.id, {
-        phase: 'spawning',
-        started: now,
-        lastActivity: now,
-        userOptions,
-        lastFailure: null,
-        target: null,
-      });
       await store.bumpUserActivity(userName, now);
       rt.progress.push({ progress: 10, message: 'Spawning server...' });
       const authStateEnv = (await this.d.authStateEnv?.(userName)) ?? {};
@@ -212,8 +187,8 @@ export class ServerManager {
       );
       startedState = started.state;
       rt.spawnerState = started.state;
-      record = await store.updateServer(record.id, { spawnerState: started.state, target: started.target });
-      this.apply(rt, { type: 'started', target: started.target });
+      // written with the transition: a replica taking over finds the process through it
+      await this.lc.apply(rt, { type: 'started', target: started.target }, { spawnerState: started.state });
       rt.progress.push({ progress: 50, message: 'Server started, waiting for it to respond...' });
       const exitWatch = new AbortController();
       rt.exitWatch = exitWatch;
@@ -237,8 +212,7 @@ export class ServerManager {
         server_name: serverName,
         jupyterhub: true,
       });
-      await store.updateServer(record.id, { phase: 'running' });
-      this.apply(rt, { type: 'ready' });
+      await this.lc.apply(rt, { type: 'ready' });
       log.info({ ms: Date.now() - t0 }, 'server ready');
       const url = prefix;
       rt.progress.push({
@@ -252,17 +226,20 @@ export class ServerManager {
     } catch (e) {
       const failure = await this.describeFailure(e, startedState, rt.abort.signal.aborted);
       log.warn({ reason: failure.message, exitCode: failure.exitCode }, 'spawn failed');
-      if (rt.abort.signal.aborted) this.apply(rt, { type: 'cancel' });
-      else this.apply(rt, { type: 'spawn-failed', reason: failure.message, exitCode: failure.exitCode, logTail: failure.logTail });
+      if (rt.abort.signal.aborted) await this.lc.apply(rt, { type: 'cancel' });
+      else await this.lc.apply(rt, { type: 'spawn-failed', reason: failure.message, exitCode: failure.exitCode, logTail: failure.logTail });
       rt.exitWatch?.abort();
       if (startedState) await spawner.stop(startedState, { graceMs: settings.stopGraceMs }).catch(() => undefined);
       await this.revoke(userName, serverName).catch(() => undefined);
-      if (record) {
-        await store
-          .updateServer(record.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure })
-          .catch((err) => log.error({ err }, 'could not record spawn failure'));
+      // a spawn cancelled while queued never had a server: nothing to record
+      const cleared = record ? { target: null, spawnerState: {}, lastFailure: failure } : {};
+      if (rt.state.phase === 'stopping') await this.lc.apply(rt, { type: 'stopped' }, cleared);
+      else if (record) {
+        const id = record.id;
+        await this.lc.persist(rt, 'spawn failure', async () => {
+          await store.updateServer(id, cleared);
+        });
       }
-      if (rt.state.phase === 'stopping') this.apply(rt, { type: 'stopped' });
       rt.progress.push({
         progress: 100,
         failed: true,
@@ -291,7 +268,7 @@ export class ServerManager {
       async (r) => {
         if (rt.state.phase !== 'running' || this.runtimes.get(key(rt.userName, rt.serverName)) !== rt) return;
         this.d.logger.warn({ user: rt.userName, server: rt.serverName, exitCode: r.exitCode }, 'server exited on its own');
-        this.apply(rt, { type: 'exited', exitCode: r.exitCode, logTail: r.logTail, reason: r.message });
+        await this.lc.apply(rt, { type: 'exited', exitCode: r.exitCode, logTail: r.logTail, reason: r.message });
         await this.cleanupStopped(rt, { message: r.message, exitCode: r.exitCode, logTail: r.logTail, at: this.d.now() });
       },
       () => undefined,
@@ -311,7 +288,7 @@ export class ServerManager {
       rt.abort.abort();
       return rt.settled;
     }
-    this.apply(rt, { type: 'request-stop' });
+    void this.lc.apply(rt, { type: 'request-stop' });
     rt.settled = this.cleanupStopped(rt, null);
     return rt.settled;
   }
@@ -323,12 +300,18 @@ export class ServerManager {
       await proxy.deleteRoute(routeSpec(settings.baseUrl, rt.userName, rt.serverName));
       if (rt.spawnerState) await spawner.stop(rt.spawnerState, { graceMs: settings.stopGraceMs });
       await this.revoke(rt.userName, rt.serverName);
-      const rec = await store.getServer(rt.userName, rt.serverName);
-      if (rec) await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
+      const cleared = { target: null, spawnerState: {}, lastFailure: failure };
+      if (rt.state.phase === 'stopping') await this.lc.apply(rt, { type: 'stopped' }, cleared);
+      else {
+        // it exited on its own: the 'exited' transition already moved it to stopped or failed
+        await this.lc.persist(rt, 'stop', async (id) => {
+          await store.updateServer(id, cleared);
+        });
+      }
     } catch (err) {
       logger.error({ err, user: rt.userName }, 'error while stopping server');
     } finally {
-      if (rt.state.phase === 'stopping') this.apply(rt, { type: 'stopped' });
+      if (rt.state.phase === 'stopping') await this.lc.apply(rt, { type: 'stopped' });
       this.finish(rt);
     }
   }
@@ -345,62 +328,107 @@ export class ServerManager {
   }
 
   /**
-   * After a hub (re)start: servers the store says are active are re-adopted if their
-   * process is still there, and cleaned up otherwise.
+   * After a hub (re)start: servers the store says are active are re-adopted if their process is
+   * still there, and cleaned up otherwise; servers another live replica holds are left to it.
    */
   async restore(): Promise<{ adopted: number; cleaned: number }> {
-    const { store, spawner, proxy, settings, logger } = this.d;
     let adopted = 0;
     let cleaned = 0;
-    for (const rec of await store.listActiveServers()) {
-      const state = rec.spawnerState;
-      const alive = rec.target && Object.keys(state).length > 0 ? await spawner.poll(state) : null;
-      const prefix = serverPrefix(settings.baseUrl, rec.userName, rec.name);
-      let ok = alive?.running === true;
-      if (ok && rec.phase !== 'running') {
-        // The hub died mid-spawn: keep the server only if it already answers.
-        ok = await waitUntilReady(`${rec.target}${prefix}api`, { timeoutMs: 2000, signal: new AbortController().signal }).then(
-          () => true,
-          () => false,
-        );
-      }
-      if (ok && rec.target) {
-        const progress = new ProgressLog();
-        progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, url: prefix });
-        const rt: Runtime = {
-          userName: rec.userName,
-          serverName: rec.name,
-          state: initialServerState(this.d.now()),
-          progress,
-          abort: new AbortController(),
-          settled: Promise.resolve(),
-          spawnerState: state,
-          exitWatch: new AbortController(),
-        };
-        this.apply(rt, { type: 'adopt', target: rec.target });
-        this.runtimes.set(key(rec.userName, rec.name), rt);
-        await proxy.addRoute(routeSpec(settings.baseUrl, rec.userName, rec.name), rec.target, {
-          user: rec.userName,
-          server_name: rec.name,
-          jupyterhub: true,
-        });
-        if (rec.phase !== 'running') await store.updateServer(rec.id, { phase: 'running' });
-        const exited = spawner.waitForExit(state, rt.exitWatch!.signal);
-        exited.catch(() => undefined);
-        this.watchForCrash(rt, exited);
-        adopted++;
-      } else {
-        if (alive?.running) await spawner.stop(state, { graceMs: settings.stopGraceMs }).catch(() => undefined);
-        await proxy.deleteRoute(routeSpec(settings.baseUrl, rec.userName, rec.name)).catch(() => undefined);
-        await this.revoke(rec.userName, rec.name);
-        const failure: SpawnFailure | null =
-          alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.d.now() } : null;
-        await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure });
-        cleaned++;
-      }
+    for (const rec of await this.d.store.listActiveServers()) {
+      const c = rec.claim;
+      if (c && c.owner !== this.replicaId && c.expires.getTime() > this.d.now().getTime()) continue;
+      if ((await this.recover(rec, null, 2000)) === 'adopted') adopted++;
+      else cleaned++;
     }
-    logger.info({ adopted, cleaned }, 'restored servers from the store');
+    this.d.logger.info({ adopted, cleaned }, 'restored servers from the store');
     return { adopted, cleaned };
+  }
+
+  /**
+   * Takes over the work of replicas that stopped renewing their claims: a running server is
+   * watched from here, a spawn whose server answers within singleuser.httpTimeout is finished,
+   * any other is stopped and reported as failed, a stop is completed. Run after each heartbeat;
+   * a sweep still in flight is shared (it never holds up the heartbeat that renews the claims).
+   */
+  recoverExpired(): Promise<{ adopted: number; cleaned: number }> {
+    this.sweeping ??= this.sweepExpired().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  private async sweepExpired(): Promise<{ adopted: number; cleaned: number }> {
+    const now = this.d.now();
+    const outcomes = await Promise.all(
+      (await this.d.store.listExpiredClaims(now)).map(async (expired) => {
+        if (this.runtimes.has(key(expired.userName, expired.name))) return null;
+        const rec = await this.d.store.claimServer(expired.id, this.replicaId, this.lc.leaseUntil(), now);
+        if (!rec) return null; // another replica was quicker
+        this.d.logger.warn(
+          { user: rec.userName, server: rec.name, from: expired.claim?.owner, phase: rec.lifecycle.phase },
+          'taking over the work of a replica that stopped',
+        );
+        const interrupted: SpawnFailure = {
+          message: 'The hub replica starting this server stopped; please start it again',
+          exitCode: null,
+          logTail: [],
+          at: now,
+        };
+        const midSpawn = rec.phase !== 'running' && rec.phase !== 'stopping';
+        return this.recover(rec, midSpawn ? interrupted : null, midSpawn ? this.d.settings.httpTimeoutMs : 2000);
+      }),
+    );
+    return { adopted: outcomes.filter((o) => o === 'adopted').length, cleaned: outcomes.filter((o) => o === 'cleaned').length };
+  }
+
+  /** Adopts one server whose owner is gone (this replica's previous run, or a dead replica) or cleans it up. */
+  private async recover(rec: ServerRecord, interrupted: SpawnFailure | null, readyTimeoutMs: number): Promise<'adopted' | 'cleaned'> {
+    const { store, spawner, proxy, settings } = this.d;
+    const state = rec.spawnerState;
+    const alive = rec.target && Object.keys(state).length > 0 ? await spawner.poll(state) : null;
+    const prefix = serverPrefix(settings.baseUrl, rec.userName, rec.name);
+    let ok = alive?.running === true && rec.phase !== 'stopping';
+    if (ok && rec.phase !== 'running') {
+      // The owner died mid-spawn: keep the server only if it already answers.
+      ok = await waitUntilReady(`${rec.target}${prefix}api`, { timeoutMs: readyTimeoutMs, signal: new AbortController().signal }).then(
+        () => true,
+        () => false,
+      );
+    }
+    if (ok && rec.target) {
+      const progress = new ProgressLog();
+      progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, url: prefix });
+      const rt = this.lc.newRuntime(rec.userName, rec.name, progress, null);
+      rt.spawnerState = state;
+      rt.exitWatch = new AbortController();
+      this.lc.applyInMemory(rt, { type: 'adopt', target: rec.target });
+      this.runtimes.set(key(rec.userName, rec.name), rt);
+      await proxy.addRoute(routeSpec(settings.baseUrl, rec.userName, rec.name), rec.target, {
+        user: rec.userName,
+        server_name: rec.name,
+        jupyterhub: true,
+      });
+      // outside the state machine: the row may be in any active phase of the owner that died
+      await store.updateServer(rec.id, { phase: 'running', claim: { owner: this.replicaId, expires: this.lc.leaseUntil() } });
+      rt.recordId = rec.id;
+      // a spawn finished for a dead replica: its progress stream (in the database) ends here
+      if (interrupted) await store.appendServerProgress(rec.id, { ...progress.last }, this.d.now());
+      const exited = spawner.waitForExit(state, rt.exitWatch.signal);
+      exited.catch(() => undefined);
+      this.watchForCrash(rt, exited);
+      return 'adopted';
+    }
+    if (alive?.running) await spawner.stop(state, { graceMs: settings.stopGraceMs }).catch(() => undefined);
+    await proxy.deleteRoute(routeSpec(settings.baseUrl, rec.userName, rec.name)).catch(() => undefined);
+    await this.revoke(rec.userName, rec.name);
+    const failure: SpawnFailure | null =
+      alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.d.now() } : interrupted;
+    await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure, claim: null });
+    if (interrupted && failure) {
+      const ended = { progress: 100, failed: true, message: `Spawn failed: ${failure.message}`, exit_code: failure.exitCode, log_tail: failure.logTail };
+      await store.appendServerProgress(rec.id, ended, this.d.now());
+    }
+    return 'cleaned';
   }
 
   /** After the hub deleted a user: the spawner's per-user data (e.g. volume claims, when configured). */
