@@ -6,6 +6,7 @@ import type { ConfigFinding, ConfigPath } from './errors.ts';
 import { OAUTH_SECTIONS } from './schema/auth.ts';
 import { SUPPORTED_CUSTOM_CLASSES, customClassMapping } from './customAuth.ts';
 import { parseSize } from './quantity.ts';
+import { checkLocalSpawner } from './localSpawnerChecks.ts';
 import { checkNamedProvider, OPENID_BY_DEFAULT } from './providerChecks.ts';
 import { CryptoKeyError, parseCryptoKeys } from '../auth/authState.ts';
 
@@ -112,7 +113,7 @@ export const CROSS_CHECKS: CrossCheck[] = [
         ? [missing(['singleuser', 'storage', 'static', 'pvcName'], 'when singleuser.storage.type is static', ['singleuser', 'storage', 'type'])]
         : [];
     },
-  },
+  },  { reads: [['singleuser'], ['spawner', 'kind']], check: checkLocalSpawner },
 ];
 
 /** allowedScopes are among the requested scopes; user info from the id_token needs one (openid). */

@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/index.ts';
 import type { Spawner } from '../spawner/types.ts';
 import { LocalProcessSpawner } from '../spawner/local.ts';
+import { localSettingsResolver } from '../spawner/localProfiles.ts';
+import { ignoredByLocalSpawner } from '../config/localSpawnerChecks.ts';
 import { createKubernetesSpawner } from '../spawner/kubernetes/index.ts';
 import { HubError } from './errors.ts';
 
@@ -39,12 +41,19 @@ export function buildSpawner(config: Config, dataDir: string, logger: Logger): S
   switch (config.spawner.kind) {
     case 'local': {
       const l = config.spawner.local;
+      const ignored = ignoredByLocalSpawner(config);
+      if (ignored.length) logger.warn({ keys: ignored }, `the local spawner ignores ${ignored.join(', ')}: they only configure Kubernetes user pods`);
       return new LocalProcessSpawner({
         dataDir,
         homeDir: l.homeDir,
         isolateUsers: l.isolateUsers,
         accountPrefix: l.accountPrefix,
         shell: l.shell,
+        limits: { memory: config.singleuser.memory.limit, cpu: config.singleuser.cpu.limit, tasks: l.tasksLimit },
+        requireLimits: l.requireLimits,
+        guaranteesConfigured: config.singleuser.memory.guarantee !== null || config.singleuser.cpu.guarantee !== null,
+        resolveSettings: localSettingsResolver(config) ?? undefined,
+        temporaryHomes: config.singleuser.storage.type === 'none',
         logger: logger.child({ component: 'spawner' }),
       });
     }

@@ -16,6 +16,16 @@ export const SpawnerSchema = Section('How user servers are started.', {
     accountPrefix: Key(Type.String({ pattern: '^[a-z_][a-z0-9_-]*$' }), 'nbh-', 'Prefix of the Unix accounts created for users.'),
     homeDir: Key(Nullable(Type.String({ minLength: 1 })), null, 'Directory holding the users’ homes; null: <data dir>/homes.'),
     shell: Key(Type.String({ minLength: 1 }), '/bin/bash', 'Login shell of created accounts (and of terminals).'),
+    tasksLimit: Key(
+      Nullable(Type.Integer({ minimum: 8 })),
+      1024,
+      'Most tasks (processes and threads) one user server may run, enforced with the pids control group: a fork bomb stops there. null: no limit.',
+    ),
+    requireLimits: Key(
+      Type.Boolean(),
+      false,
+      'Refuse to start when limits (singleuser.memory.limit, singleuser.cpu.limit, tasksLimit) cannot be enforced (the hub is not root, or the cgroup tree is not writable). false: start with one warning that they are not enforced.',
+    ),
   }),
   kubernetes: Section('The Kubernetes spawner.', {
     namespace: Key(Nullable(Type.String({ minLength: 1 })), null, 'Namespace of user pods; null: the hub’s own namespace.'),

@@ -5,6 +5,7 @@ import { empty, json, requireScope } from '../guard.ts';
 import { HubError } from '../../hub/errors.ts';
 import { serverPrefix, validateServerName } from '../../domain/names.ts';
 import type { ProgressMessage } from '../../hub/progress.ts';
+import { profileChoiceProblem } from '../../spawner/profileChoice.ts';
 
 type P = { name: string; server_name?: string };
 
@@ -29,6 +30,8 @@ export class ReloginRequiredError extends HubError {
  * login first (auth.refresh.preSpawn), so a server never starts with a revoked token.
  */
 export async function requestSpawn(ctx: HubContext, user: string, server: string, options: Record<string, unknown>) {
+  const badChoice = ctx.spawnForm ? profileChoiceProblem(ctx.spawnForm, options) : null;
+  if (badChoice) throw new HubError(400, badChoice);
   if (ctx.servers.pending(user, server) !== 'spawn' && !ctx.servers.isReady(user, server)) {
     const fresh = await ctx.authRefresh.beforeSpawn(user);
     if (!fresh.ok && fresh.relogin) throw new ReloginRequiredError(user, fresh.reason);

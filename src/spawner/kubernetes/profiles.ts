@@ -114,6 +114,8 @@ const OVERRIDES: Record<string, OverrideKey> = {
   extra_containers: { check: isObjList, expected: 'a list of Container objects', apply: (s, v) => (s.extraContainers = v as FreeObject[]) },
   storage_capacity: { check: isSize, expected: 'a size such as 10Gi', apply: (s, v) => (s.storage.capacity = v as string | number) },
   storage_class: { check: orNull(isStr), expected: 'a StorageClass name or null', apply: (s, v) => (s.storage.storageClass = v as string | null) },
+  // Local spawner only (a Python environment on the hub's machine); config check warns under Kubernetes.
+  python_env: { check: orNull((v) => isStr(v) && v.startsWith('/')), expected: 'an absolute path or null', apply: (s, v) => (s.pythonEnv = v as string | null) },
 };
 
 /** KubeSpawner's recursive_update: nested maps merge, null deletes, anything else replaces. */

@@ -56,6 +56,8 @@ export interface ServerSettings {
   initContainers: FreeObject[];
   extraContainers: FreeObject[];
   storage: StorageSettings;
+  /** python_env of a profile: a Python environment on the hub's machine (local spawner only). */
+  pythonEnv: string | null;
 }
 
 /** Settings that are the same for every pod of this hub. */
@@ -129,6 +131,7 @@ export function kubeSettingsFromConfig(config: Config): KubeSettings {
     uid: su.uid,
     fsGid: su.fsGid,
     allowPrivilegeEscalation: su.allowPrivilegeEscalation,
+    pythonEnv: null,
     extraVolumes: su.storage.extraVolumes,
     extraVolumeMounts: su.storage.extraVolumeMounts,
     extraLabels: su.extraLabels,
