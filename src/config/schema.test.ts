@@ -120,7 +120,19 @@ test('defaults are filled inside map values and list items too', () => {
     },
   });
   assert.ok(validate(config), JSON.stringify(validate.errors));
-  assert.deepEqual(config.hub.services.culler, { apiToken: 'x'.repeat(32), admin: false, url: null, oauthNoConfirm: false, display: true, info: {} });
+  assert.deepEqual(config.hub.services.culler, {
+    apiToken: 'x'.repeat(32),
+    admin: false,
+    url: null,
+    oauthNoConfirm: false,
+    display: true,
+    info: {},
+    oauthClientId: null,
+    oauthRedirectUri: null,
+    command: null,
+    environment: {},
+    cwd: null,
+  });
   assert.deepEqual(config.hub.loadRoles.graders, { description: '', scopes: ['read:users'], users: [], groups: [], services: [] });
   assert.deepEqual(config.singleuser.profileList[0], {
     display_name: 'Small',

@@ -11,6 +11,7 @@ import { registerServersApi } from './api/servers.ts';
 import { registerTokensApi } from './api/tokens.ts';
 import { registerActivityApi } from './api/activity.ts';
 import { registerGroupsApi } from './api/groups.ts';
+import { registerServicesApi } from './api/services.ts';
 import { registerOAuthProvider } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { renderErrorPage } from './pages/error.ts';
@@ -63,6 +64,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
       registerTokensApi(hub, ctx);
       registerActivityApi(hub, ctx);
       registerGroupsApi(hub, ctx);
+      registerServicesApi(hub, ctx);
       registerOAuthProvider(hub, ctx);
       registerPages(hub, ctx);
     },

@@ -15,6 +15,12 @@ export interface ServiceInfo {
   url: string | null;
   display: boolean;
   info: Record<string, unknown>;
+  /** <baseUrl>services/<name>/ when the service has a url. */
+  prefix?: string | null;
+  /** Command of a hub-managed service, else null. */
+  command?: string[] | null;
+  /** PID of a managed service's process, 0 when not running. */
+  pid?: () => number;
 }
 
 export interface NativeSignup {

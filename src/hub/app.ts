@@ -20,6 +20,8 @@ import { authStateEnv } from './authStateEnv.ts';
 import { buildSpawner, resolveCmd } from './spawnerSetup.ts';
 import { buildProxy, type ProxySetup } from './proxySetup.ts';
 import { syncServiceTokens } from './services.ts';
+import { planServices, serviceEnv, serviceRoutes, storeServicePlans } from './serviceSetup.ts';
+import { ManagedServices } from './managedServices.ts';
 import { RouteReconciler } from './reconcile.ts';
 import { Culler } from './culler.ts';
 import { HUB_VERSION } from './version.ts';
@@ -98,9 +100,11 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   const hubPrefix = `${baseUrl}hub/`;
   const secret = await cookieSecret(store, config.hub.cookieSecret);
 
+  const servicePlans = planServices(config, baseUrl);
+  const managedServices = new ManagedServices(logger.child({ component: 'services' }));
   const services = new Map<string, ServiceInfo>();
-  for (const [name, s] of Object.entries(config.hub.services)) {
-    services.set(name, { name, admin: s.admin, url: s.url, display: s.display, info: s.info });
+  for (const p of servicePlans) {
+    services.set(p.name, { name: p.name, admin: p.admin, url: p.url, display: p.display, info: p.info, prefix: p.prefix, command: p.command, pid: () => managedServices.pid(p.name) });
   }
   const roles = loadRoles(config.hub.loadRoles, 'hub.loadRoles', { adminAccess: config.auth.admin.access });
   const identities = new IdentityCache(store, services, roles, now);
@@ -210,7 +214,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     allowNamedServers: config.hub.allowNamedServers,
     namedServerLimitPerUser: config.hub.namedServerLimitPerUser,
     shutdownOnLogout: config.hub.shutdownOnLogout,
-    oauthNoConfirm: new Set(Object.entries(config.hub.services).filter(([, s]) => s.oauthNoConfirm).map(([n]) => `service-${n}`)),
+    oauthNoConfirm: new Set(servicePlans.filter((p) => p.oauth && config.hub.services[p.name].oauthNoConfirm).map((p) => p.oauth!.clientId)),
     slowSpawnTimeoutMs: 10_000,
     slowStopTimeoutMs: 10_000,
     bootstrap: auth.bootstrap,
@@ -221,14 +225,18 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   hubServer.on('request', (req, res) => app.routing(req, res));
 
   await syncServiceTokens(store, config, now);
+  await storeServicePlans(store, servicePlans, now());
   await auth.afterStart();
   await proxy.client.addRoute('/', hubUrl, { hub: true, jupyterhub: true });
   await servers.restore();
   await presence.start();
-  const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now });
+  const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now, extraRoutes: serviceRoutes(baseUrl, servicePlans) });
   reconciler.start(30_000);
   // a proxy that outlived the previous hub (proxy.separateProcess) may hold routes nobody wants any more
   await reconciler.runOnce();
+  // hub-managed services (hub.services.<name>.command), with their API token and hub URLs
+  const hubApiUrl = `${hubUrl}${hubPrefix}api`;
+  managedServices.start(servicePlans, (p) => serviceEnv(p, { hubEnv: process.env, hubApiUrl, baseUrl }), o.dataDir);
   const cull = config.cull;
   const culler = cull.enabled
     ? new Culler({
@@ -260,6 +268,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     servers,
     culler,
     async close() {
+      await managedServices.stop();
       await presence.stop();
       culler?.stop();
       reconciler.stop();

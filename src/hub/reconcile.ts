@@ -16,6 +16,8 @@ export interface ReconcilerDeps {
   baseUrl: string;
   logger: Logger;
   now: () => Date;
+  /** Routes that always exist besides the hub's (services with a url: /services/<name>). */
+  extraRoutes?: readonly WantedRoute[];
 }
 
 export class RouteReconciler {
@@ -51,6 +53,7 @@ export class RouteReconciler {
     // that became ready in between.
     const actual = await proxy.getRoutes();
     const wanted: WantedRoute[] = [{ path: routeSpec(baseUrl, null, null), target: hubUrl, data: { hub: true, jupyterhub: true } }];
+    wanted.push(...(this.d.extraRoutes ?? []));
     for (const s of await store.listActiveServers()) {
       if (s.target && servers.isReady(s.userName, s.name)) {
         wanted.push({ path: routeSpec(baseUrl, s.userName, s.name), target: s.target, data: { user: s.userName, server_name: s.name, jupyterhub: true } });

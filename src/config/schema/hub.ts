@@ -37,6 +37,19 @@ const serviceProperties = {
   oauthNoConfirm: Key(Type.Boolean(), false, 'Skip the OAuth confirmation page when users log in to this service.'),
   display: Key(Type.Boolean(), true, 'List the service on the hub home page (when it has a url).'),
   info: Key(FreeObject(), {}, 'Free-form information returned by the /hub/api/services endpoint.'),
+  oauthClientId: Key(Nullable(Type.String({ minLength: 1 })), null, 'OAuth client id of the service (its apiToken is the secret); null: service-<name>.'),
+  oauthRedirectUri: Key(
+    Nullable(Type.String({ minLength: 1 })),
+    null,
+    'OAuth redirect URI of the service; null: <baseUrl>services/<name>/oauth_callback (when the service has a url).',
+  ),
+  command: Key(
+    Nullable(Type.Array(Type.String(), { minItems: 1 })),
+    null,
+    'A hub-managed service: the hub starts this command, restarts it when it exits and stops it with the hub (e.g. [python3, -m, jupyterhub_idle_culler, --timeout=3600]).',
+  ),
+  environment: Key(MapOf(Type.String()), {}, 'Extra environment of a hub-managed service (besides JUPYTERHUB_API_TOKEN, JUPYTERHUB_API_URL, JUPYTERHUB_SERVICE_PREFIX, …).'),
+  cwd: Key(Nullable(Type.String({ minLength: 1 })), null, 'Working directory of a hub-managed service; null: the hub data directory.'),
 };
 const ServiceSchema = Closed(serviceProperties);
 
@@ -46,13 +59,10 @@ const ServiceInputSchema = Closed({
   name: Type.Optional(Type.String({ minLength: 1, description: 'z2jh: the service name; must equal its key under hub.services.' })),
   api_token: Type.Optional(Nullable(Type.String({ minLength: 1, description: 'JupyterHub spelling of apiToken.' }))),
   oauth_no_confirm: Type.Optional(Type.Boolean({ description: 'JupyterHub spelling of oauthNoConfirm.' })),
-  oauth_client_id: Type.Optional(Type.String({ minLength: 1, description: 'JupyterHub: the service’s OAuth client id. nbhub derives it (service-<name>); a different one is a warning.' })),
-  oauth_redirect_uri: Type.Optional(Type.String({ description: 'JupyterHub: the service’s OAuth redirect URI. nbhub uses <url>/oauth_callback; ignored with a warning.' })),
+  oauth_client_id: Type.Optional(Type.String({ minLength: 1, description: 'JupyterHub spelling of oauthClientId.' })),
+  oauth_redirect_uri: Type.Optional(Type.String({ minLength: 1, description: 'JupyterHub spelling of oauthRedirectUri.' })),
   oauth_roles: Type.Optional(Type.Array(Type.String(), { description: 'JupyterHub: roles of the service’s OAuth tokens. Ignored with a warning: grant roles with hub.loadRoles.' })),
-  command: Type.Optional(Type.Unsafe<string | string[]>({ type: ['string', 'array'], items: { type: 'string' }, description: 'JupyterHub: a hub-managed service process. nbhub does not start service processes; ignored with a warning (run it as its own pod).' })),
-  environment: Type.Optional(FreeObject({ description: 'JupyterHub: environment of a hub-managed service; ignored with command.' })),
-  user: Type.Optional(Type.String({ description: 'JupyterHub: Unix user of a hub-managed service; ignored with command.' })),
-  cwd: Type.Optional(Type.String({ description: 'JupyterHub: working directory of a hub-managed service; ignored with command.' })),
+  user: Type.Optional(Type.String({ description: 'JupyterHub: Unix user of a hub-managed service. Ignored with a warning: nbhub runs managed services as the hub’s user.' })),
 });
 
 const roleProperties = {

@@ -132,30 +132,26 @@ function foldServices(value: PlainObject): ConfigFinding[] {
     if (!isPlainObject(s)) continue;
     const at = (k: string): ConfigPath => ['hub', 'services', name, k];
     if (s.name !== undefined && s.name !== name) out.push({ path: at('name'), message: `must be ${JSON.stringify(name)}, the service's key (or left out)` });
-    for (const [snake, camel] of [['api_token', 'apiToken'], ['oauth_no_confirm', 'oauthNoConfirm']] as const) {
+    // JupyterHub's command may be a single string
+    if (typeof s.command === 'string') s.command = [s.command];
+    for (const [snake, camel] of [
+      ['api_token', 'apiToken'],
+      ['oauth_no_confirm', 'oauthNoConfirm'],
+      ['oauth_client_id', 'oauthClientId'],
+      ['oauth_redirect_uri', 'oauthRedirectUri'],
+    ] as const) {
       if (s[snake] === undefined || s[snake] === null) continue;
       if (s[camel] !== null && s[camel] !== undefined && s[camel] !== false && s[camel] !== s[snake]) {
         out.push({ path: at(snake), at: 'key', message: `${camel} is set too; keep one of them` });
       } else s[camel] = s[snake];
     }
-    if (s.oauth_client_id !== undefined && s.oauth_client_id !== `service-${name}`) {
-      out.push({ path: at('oauth_client_id'), at: 'key', message: `not applied: nbhub names the service's OAuth client service-${name}`, warning: 'CONFIG_IGNORED' });
-    }
-    if (s.oauth_redirect_uri !== undefined) {
-      out.push({ path: at('oauth_redirect_uri'), at: 'key', message: 'not applied: the redirect URI is <url>/oauth_callback of the service', warning: 'CONFIG_IGNORED' });
-    }
     if (s.oauth_roles !== undefined) {
       out.push({ path: at('oauth_roles'), at: 'key', message: 'not applied: grant the service roles with hub.loadRoles', warning: 'CONFIG_IGNORED' });
     }
-    if (s.command !== undefined) {
-      out.push({
-        path: at('command'),
-        at: 'key',
-        message: 'not applied: nbhub does not start service processes; run the service as its own process or pod, with this apiToken and url',
-        warning: 'CONFIG_IGNORED',
-      });
+    if (s.user !== undefined) {
+      out.push({ path: at('user'), at: 'key', message: "not applied: nbhub runs managed services as the hub's own user", warning: 'CONFIG_IGNORED' });
     }
-    for (const k of ['name', 'api_token', 'oauth_no_confirm', 'oauth_client_id', 'oauth_redirect_uri', 'oauth_roles', 'command', 'environment', 'user', 'cwd']) delete s[k];
+    for (const k of ['name', 'api_token', 'oauth_no_confirm', 'oauth_client_id', 'oauth_redirect_uri', 'oauth_roles', 'user']) delete s[k];
   }
   return out;
 }
