@@ -60,6 +60,8 @@ async function start(argv: string[]): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // POST /hub/api/shutdown: the hub stopped itself
+  void hub.stopped.then(() => process.exit(0));
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -12,6 +12,7 @@ import { registerTokensApi } from './api/tokens.ts';
 import { registerActivityApi } from './api/activity.ts';
 import { registerGroupsApi } from './api/groups.ts';
 import { registerServicesApi } from './api/services.ts';
+import { registerProxyApi } from './api/proxy.ts';
 import { registerOAuthProvider } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { renderErrorPage } from './pages/error.ts';
@@ -65,6 +66,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
       registerActivityApi(hub, ctx);
       registerGroupsApi(hub, ctx);
       registerServicesApi(hub, ctx);
+      registerProxyApi(hub, ctx);
       registerOAuthProvider(hub, ctx);
       registerPages(hub, ctx);
     },

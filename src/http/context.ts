@@ -71,6 +71,10 @@ export interface HubContext {
   slowStopTimeoutMs: number;
   /** The spawn options form (singleuser.profileList), or null when there is nothing to choose. */
   spawnForm: ProfileFormModel | null;
+  /** Brings the proxy's routes in line with the hub's now (POST /hub/api/proxy). */
+  syncRoutes?: () => Promise<void>;
+  /** POST /hub/api/shutdown: stop the hub (and the users' servers when `servers`). */
+  requestShutdown?: (o: { servers: boolean; proxy: boolean }) => void;
   /** Bootstrap tokens for admins of the native authenticator (one-time sign-up). */
   bootstrap: { check(name: string, token: string): Promise<boolean>; consume(name: string): Promise<void> } | null;
 }

@@ -52,6 +52,8 @@ export interface RunningHub {
   servers: ServerManager;
   /** null when cull.enabled is false. */
   culler: Culler | null;
+  /** Resolves when the hub stopped itself after POST /hub/api/shutdown. */
+  stopped: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -189,6 +191,9 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     },
   });
 
+  // set once the route reconciler and the hub's close() exist (below)
+  let syncRoutes: () => Promise<void> = async () => {};
+  let shutdown: (o: { servers: boolean; proxy: boolean }) => Promise<void> = async () => {};
   const ctx: HubContext = {
     store,
     servers,
@@ -218,6 +223,8 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     slowSpawnTimeoutMs: 10_000,
     slowStopTimeoutMs: 10_000,
     bootstrap: auth.bootstrap,
+    syncRoutes: () => syncRoutes(),
+    requestShutdown: (o) => void shutdown(o),
     spawnForm: config.singleuser.profileList.length ? profileFormModel(config) : null,
   };
   const app = buildHttpApp(ctx);
@@ -232,6 +239,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   await presence.start();
   const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now, extraRoutes: serviceRoutes(baseUrl, servicePlans) });
   reconciler.start(30_000);
+  syncRoutes = () => reconciler.runOnce();
   // a proxy that outlived the previous hub (proxy.separateProcess) may hold routes nobody wants any more
   await reconciler.runOnce();
   // hub-managed services (hub.services.<name>.command), with their API token and hub URLs
@@ -261,12 +269,15 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
 
   const url = `${proxy.publicUrl}${baseUrl.slice(1)}`;
   logger.info({ url, hub: hubUrl, spawner: spawner.kind, auth: auth.authenticator.kind }, 'nbhub is running');
-  return {
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  const running: RunningHub = {
     url,
     hubUrl,
     store,
     servers,
     culler,
+    stopped,
     async close() {
       await managedServices.stop();
       await presence.stop();
@@ -282,6 +293,21 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
       await store.close();
     },
   };
+  // POST /hub/api/shutdown: stop the users' servers when asked, then the hub (which stops an in-process proxy)
+  shutdown = async (o) => {
+    logger.info({ servers: o.servers, proxy: o.proxy }, 'shutdown requested through the API');
+    try {
+      if (o.servers) {
+        const active = await store.listActiveServers();
+        await Promise.all(active.map((s) => servers.stop(s.userName, s.name).catch((err) => logger.warn({ err, user: s.userName, server: s.name }, 'could not stop a server at shutdown'))));
+      }
+      await running.close();
+    } catch (err) {
+      logger.error({ err }, 'shutdown failed');
+    }
+    resolveStopped();
+  };
+  return running;
 }
 
 function stringEnv(env: Record<string, unknown>): Record<string, string> {
