@@ -9,7 +9,11 @@
 // Reports logins/s, latency, and CPU per login of the hub process (and with its proxy child).
 //
 //   node --import tsx bench/auth/oidc.ts [--duration 10] [--warmup 2] [--connections 10]
-//        [--only jupyterhub|nbhub] [--keep]
+//        [--only jupyterhub|nbhub] [--keep] [--cpu-prof DIR]
+//
+// --cpu-prof DIR runs the nbhub hub under `node --cpu-prof` and leaves its .cpuprofile (written when
+// the hub exits at the end of the run) in DIR; `node --import tsx bench/lib/cpuProfile.ts FILE`
+// summarises one per function and per package.
 import { parseArgs } from 'node:util';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +41,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
   strict: true,
 });
@@ -127,7 +132,11 @@ async function startNbhubSide(idp: TestOidcProvider, port: number, workDir: stri
   const hub = await startHubProcess(procs, {
     name: 'nbhub',
     command: process.execPath,
-    args: [path.join(REPO, 'bin', 'nbhub.mjs'), 'start', '--config', file, '--data-dir', path.join(workDir, 'data'), '--port', String(port)],
+    args: [
+      ...(args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args['cpu-prof'])] : []),
+      path.join(REPO, 'bin', 'nbhub.mjs'),
+      ...['start', '--config', file, '--data-dir', path.join(workDir, 'data'), '--port', String(port)],
+    ],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,

@@ -103,13 +103,50 @@ function bodyText(body: RequestInit['body']): string | undefined {
   throw new TypeError('outbound OAuth requests send text or form bodies only');
 }
 
+/**
+ * A Response whose body is already in memory: text()/json()/arrayBuffer() answer from the buffer
+ * instead of going through a web stream (a login reads two of these). `body` is null; clone()
+ * gives another one over the same bytes (oauth4webapi clones error answers to read them).
+ */
+class BufferedResponse extends Response {
+  #buf: Buffer | null;
+  #pairs: Array<[string, string]>;
+  constructor(buf: Buffer | null, status: number, pairs: Array<[string, string]>) {
+    super(null, { status, headers: pairs });
+    this.#buf = buf;
+    this.#pairs = pairs;
+  }
+  override text(): Promise<string> {
+    return Promise.resolve(this.#buf ? this.#buf.toString('utf8') : '');
+  }
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    const b = this.#buf ?? Buffer.alloc(0);
+    return Promise.resolve(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer);
+  }
+  override clone(): Response {
+    return new BufferedResponse(this.#buf, this.status, this.#pairs);
+  }
+}
+
+/** Request headers as a plain object, without a Headers copy when they are one already. */
+function headerRecord(h: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (h === undefined || h === null) return out;
+  if (h instanceof Headers) h.forEach((v, k) => (out[k] = v));
+  else if (Array.isArray(h)) for (const [k, v] of h) out[k.toLowerCase()] = v;
+  else for (const k of Object.keys(h)) out[k.toLowerCase()] = (h as Record<string, string>)[k];
+  return out;
+}
+
 export function createOutbound(s: OutboundSettings): Outbound {
   const dispatcher = dispatcherFor(s);
   // undici's request() with the answer wrapped in a Response: the same contract as fetch (no
   // redirects followed) at a fraction of the CPU of undici's fetch, which logins pay twice each
   const doFetch: FetchLike = async (url, init = {}) => {
-    const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((v, k) => (headers[k] = v));
+    const headers = headerRecord(init.headers);
     const body = bodyText(init.body);
     if (init.body instanceof URLSearchParams && !headers['content-type']) headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
     const res = await request(String(url), {
@@ -120,12 +157,13 @@ export function createOutbound(s: OutboundSettings): Outbound {
       signal: init.signal ?? AbortSignal.timeout(s.timeoutMs),
     });
     const buf = Buffer.from(await res.body.arrayBuffer());
-    const out = new Headers();
-    for (const [k, v] of Object.entries(res.headers)) {
-      if (Array.isArray(v)) for (const x of v) out.append(k, x);
-      else if (v !== undefined) out.set(k, v);
+    const pairs: Array<[string, string]> = [];
+    for (const k of Object.keys(res.headers)) {
+      const v = res.headers[k];
+      if (Array.isArray(v)) for (const x of v) pairs.push([k, x]);
+      else if (v !== undefined) pairs.push([k, v]);
     }
-    return new Response(NULL_BODY.has(res.statusCode) ? null : buf, { status: res.statusCode, headers: out });
+    return new BufferedResponse(NULL_BODY.has(res.statusCode) ? null : buf, res.statusCode, pairs);
   };
   return { fetch: doFetch, http: providerHttp(doFetch, s.serviceName), close: () => dispatcher.close() };
 }
