@@ -41,7 +41,7 @@ test('every key has a description, and a default unless it is required or a depr
   // absent means "not written" (src/config/z2jh/). EnvVar list items and extra files have one of
   // several optional fields.
   const z2jhOnly =
-    /^(enabled|fullnameOverride|nameOverride|global|hub\.(config|existingSecret|authenticatePrometheus|consecutiveFailureLimit)|hub\.services\.<name>\.(name|api_token|oauth_\w+|command|environment|user|cwd)|hub\.loadRoles\.<name>\.name|proxy\.(traefik|secretSync|chp\.(networkPolicy|image|command))|singleuser\.podNameTemplate|prePuller\.extraImages\.<name>\.pullPolicy|.*\.extraEnv\[\]\.(value|valueFrom)|.*\.extraFiles\.<name>\.(data|stringData|binaryData|mode))(\.|$)/;
+    /^(enabled|fullnameOverride|nameOverride|global|hub\.(config|existingSecret|consecutiveFailureLimit)|hub\.services\.<name>\.(name|api_token|oauth_\w+|command|environment|user|cwd)|hub\.loadRoles\.<name>\.name|proxy\.(traefik|secretSync|chp\.(networkPolicy|image|command))|singleuser\.podNameTemplate|prePuller\.extraImages\.<name>\.pullPolicy|.*\.extraEnv\[\]\.(value|valueFrom)|.*\.extraFiles\.<name>\.(data|stringData|binaryData|mode))(\.|$)/;
   assert.deepEqual(noDefault.filter((p) => !z2jhOnly.test(p)).sort(), [
     'auth.cilogon.allowedIdps',
     'auth.genericOAuth.usernameKey',

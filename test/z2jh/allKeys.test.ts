@@ -54,6 +54,16 @@ function normalized(path: string, written: unknown): unknown {
   if (/\.extraEnv$/.test(path) && isPlainObject(written)) return Object.fromEntries(Object.entries(written).map(([k, v]) => [k, isPlainObject(v) ? v : String(v)]));
   if (/\.extraEnv$/.test(path) && Array.isArray(written)) return Object.fromEntries(written.map((e) => [e.name, e.valueFrom ? { valueFrom: e.valueFrom } : String(e.value)]));
   if (/storage\.extraVolume(Mount)?s$/.test(path) && isPlainObject(written)) return Object.keys(written).sort().map((k) => written[k]);
+  if (path === 'hub.services') {
+    // JupyterHub's snake_case service keys land on nbhub's; a single-string command becomes a list
+    const camel: Record<string, string> = { api_token: 'apiToken', oauth_no_confirm: 'oauthNoConfirm', oauth_client_id: 'oauthClientId', oauth_redirect_uri: 'oauthRedirectUri' };
+    return Object.fromEntries(
+      Object.entries(written as Record<string, Record<string, unknown>>).map(([k, { name: _name, ...rest }]) => [
+        k,
+        Object.fromEntries(Object.entries(rest).map(([key, v]) => [camel[key] ?? key, key === 'command' && typeof v === 'string' ? [v] : v])),
+      ]),
+    );
+  }
   if (path === 'hub.loadRoles') return Object.fromEntries(Object.entries(written as Record<string, Record<string, unknown>>).map(([k, { name: _name, ...rest }]) => [k, rest]));
   if (path === 'prePuller.extraImages') {
     return Object.fromEntries(Object.entries(written as Record<string, Record<string, unknown>>).map(([k, { pullPolicy, ...rest }]) => [k, { ...rest, policy: pullPolicy }]));
@@ -111,12 +121,16 @@ test('key by key: what nbhub does with the z2jh keys it has no equivalent for, a
   assert.match(said('proxy.chp.image')[0], /runs nbhub’s own proxy from hub\.image/);
   assert.match(said('proxy.chp.command')[0], /the chart runs `nbhub proxy`/);
   assert.match(said('hub.existingSecret')[0], /Secret hub/);
-  assert.match(said('hub.authenticatePrometheus')[0], /no Prometheus metrics/);
+  // served by nbhub (/hub/metrics), not a warning any more
+  assert.deepEqual(said('hub.authenticatePrometheus'), []);
+  assert.equal(config.hub.authenticatePrometheus, false);
   assert.match(said('hub.consecutiveFailureLimit')[0], /keeps running/);
   assert.match(said('fullnameOverride')[0], /fixed names/);
   assert.match(said('nameOverride')[0], /labels name the chart nbhub/);
   assert.match(said('hub.config.JupyterHub.subdomain_host')[0], /CONFIG_IGNORED: .*\/user\/<name>\//);
-  assert.match(said('hub.services.grader.command')[0], /does not start service processes/);
+  // a hub-managed service, as JupyterHub runs it
+  assert.deepEqual(said('hub.services.grader.command'), []);
+  assert.ok(config.hub.services.grader.command?.length);
   assert.match(said('hub.db.type')[0], /CONFIG_MAPPED: other runs as postgres/);
   assert.match(said('hub.extraConfig["10-timeout"]').join('\n'), /c\.Spawner\.http_timeout = 60 applied as singleuser\.httpTimeout/);
   assert.equal(config.singleuser.httpTimeout, 60);
@@ -145,7 +159,20 @@ test('all-keys-shapes.yaml: the second shape of each key z2jh takes in two is ac
   assert.deepEqual(config.singleuser.storage.extraVolumeMounts, [{ name: 'a', mountPath: '/a' }]);
   assert.equal(config.singleuser.memory.limit, 2147483648);
   assert.equal(config.singleuser.cmd, 'jupyterhub-singleuser --debug');
-  assert.deepEqual(config.hub.services.culler, { apiToken: null, admin: true, url: null, oauthNoConfirm: false, display: true, info: {} });
+  // JupyterHub's Command trait: one string is a one-element list (not split)
+  assert.deepEqual(config.hub.services.culler, {
+    apiToken: null,
+    admin: true,
+    url: null,
+    oauthNoConfirm: false,
+    display: true,
+    info: {},
+    oauthClientId: null,
+    oauthRedirectUri: null,
+    command: ['python3 -m jupyterhub_idle_culler'],
+    environment: {},
+    cwd: null,
+  });
   assert.equal(config.singleuser.image.pullPolicy, null, "'' means unset");
   assert.ok(getIn(data, ['hub', 'extraConfig']) !== undefined);
 });

@@ -63,6 +63,9 @@ const ServiceInputSchema = Closed({
   oauth_redirect_uri: Type.Optional(Type.String({ minLength: 1, description: 'JupyterHub spelling of oauthRedirectUri.' })),
   oauth_roles: Type.Optional(Type.Array(Type.String(), { description: 'JupyterHub: roles of the service’s OAuth tokens. Ignored with a warning: grant roles with hub.loadRoles.' })),
   user: Type.Optional(Type.String({ description: 'JupyterHub: Unix user of a hub-managed service. Ignored with a warning: nbhub runs managed services as the hub’s user.' })),
+  command: Type.Optional(
+    Type.Unsafe<string | string[] | null>({ type: ['string', 'array', 'null'], items: { type: 'string' }, description: 'The command of a hub-managed service: a list, or (JupyterHub) one string.' }),
+  ),
 });
 
 const roleProperties = {
@@ -151,6 +154,11 @@ function hubProperties<E extends TSchema, S extends TSchema, R extends TSchema>(
       'Override the X-JupyterHub-Version header sent to single-user servers; must be a PEP 440 version. null: the JupyterHub version nbhub implements.',
     ),
     loadRoles: Key(MapOf(role), {}, 'Custom roles, by name, and who has them.'),
+    authenticatePrometheus: Key(
+      Nullable(Type.Boolean()),
+      null,
+      'Require a token with the read:metrics scope for /hub/metrics (JupyterHub’s authenticate_prometheus); false: anyone may scrape it. null: true.',
+    ),
     annotations: Key(Labels(), {}, 'Annotations on the hub pod.'),
     labels: Key(Labels(), {}, 'Extra labels on the hub pod.'),
     command: Key(StringList(), [], 'Command of the hub container; empty: `nbhub start` with the chart’s arguments.'),
@@ -209,7 +217,6 @@ export const HubInputSchema = Section('The hub: web pages, REST API, OAuth provi
   existingSecret: Type.Optional(
     Nullable(Type.String({ minLength: 1, description: 'z2jh: an existing Secret holding the hub’s secrets. Ignored with a warning: the chart keeps them in the Secret hub.' })),
   ),
-  authenticatePrometheus: Type.Optional(Nullable(Type.Boolean({ description: 'z2jh: require a token for /hub/metrics. Ignored with a warning: nbhub serves no Prometheus metrics yet.' }))),
   consecutiveFailureLimit: Type.Optional(
     Nullable(Type.Integer({ minimum: 0, description: 'z2jh: stop the hub after this many failed spawns in a row. Ignored with a warning: nbhub reports each failure and keeps running.' })),
   ),

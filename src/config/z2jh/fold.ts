@@ -12,7 +12,6 @@ export const NOT_APPLIED: { path: ConfigPath; reason: string }[] = [
   { path: ['fullnameOverride'], reason: 'the chart’s objects have fixed names (hub, proxy, proxy-public), one release per namespace' },
   { path: ['nameOverride'], reason: 'the chart’s labels name the chart nbhub' },
   { path: ['hub', 'existingSecret'], reason: 'the chart keeps the hub’s secrets in its Secret hub (give them in the values, or as NBHUB_* environment variables)' },
-  { path: ['hub', 'authenticatePrometheus'], reason: 'nbhub serves no Prometheus metrics yet' },
   { path: ['hub', 'consecutiveFailureLimit'], reason: 'nbhub reports each failed spawn to its user and keeps running' },
   { path: ['proxy', 'traefik'], reason: 'nbhub’s proxy terminates TLS itself: configure proxy.https' },
   { path: ['proxy', 'secretSync'], reason: 'nbhub’s proxy keeps its certificates on its own volume: configure proxy.https' },
