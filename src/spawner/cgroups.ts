@@ -122,6 +122,11 @@ export class Cgroups {
     return new Cgroups(2, { unified: path.join(v2.dir, 'nbhub') }).checkWritable();
   }
 
+  /** For callers that turn limits off: throws the CgroupError that says so. */
+  static disabled(): never {
+    throw new CgroupError('control groups are turned off for this spawner');
+  }
+
   /** Creates the nbhub base groups (and on v2 enables the controllers for their children). */
   private checkWritable(): this {
     try {

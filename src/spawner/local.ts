@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { buildChildEnv } from './childEnv.ts';
 import { ensureHome, ensureTraversable } from './homeDirs.ts';
 import { findCommand, limitText, LocalLimitEnforcer } from './localLimits.ts';
-import type { CgroupRef } from './cgroups.ts';
+import { Cgroups, type CgroupRef } from './cgroups.ts';
 import { resolveLocalOptions, type LocalProcessSpawnerOptions, type LocalServerSettings, type ResolvedLocalOptions } from './localOptions.ts';
 import { parseLocalState, toStateJson, type LocalServerState } from './localState.ts';
 import { openFreshLog, tailLines } from './logFiles.ts';
@@ -66,7 +66,11 @@ export class LocalProcessSpawner implements Spawner {
     this.ports = new PortAllocator({ host: this.o.ip, now: this.o.now });
     this.accounts = this.o.isolate ? new UnixAccounts({ prefix: this.o.accountPrefix, shell: this.o.shell, logger: this.log }) : null;
     if (!this.o.isolate) this.log.warn(`user servers are not isolated: all servers run as ${this.o.hubUser.name}`);
-    this.limits = new LocalLimitEnforcer(this.log, { requireLimits: this.o.requireLimits, guaranteesConfigured: this.o.guaranteesConfigured });
+    this.limits = new LocalLimitEnforcer(this.log, {
+      requireLimits: this.o.requireLimits,
+      guaranteesConfigured: this.o.guaranteesConfigured,
+      ...(this.o.enforceLimits ? {} : { cgroups: () => Cgroups.disabled() }),
+    });
   }
 
   async start(spec: SpawnSpec, ctx: StartContext): Promise<StartResult> {

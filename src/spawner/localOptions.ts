@@ -22,6 +22,8 @@ export interface LocalProcessSpawnerOptions {
   limits?: LocalLimits;
   /** Refuse to start when limits cannot be enforced (spawner.local.requireLimits). */
   requireLimits?: boolean;
+  /** false: never create control groups (bench/hub/spawnLimits.ts measures what they cost). Default true. */
+  enforceLimits?: boolean;
   /** Guarantees are configured (they mean nothing locally; logged once). */
   guaranteesConfigured?: boolean;
   /** The settings of one spawn from its user options (the chosen profile); absent: no profiles. */
@@ -68,6 +70,7 @@ export interface ResolvedLocalOptions {
   hubUser: { name: string; uid: number; gid: number };
   limits: LocalLimits;
   requireLimits: boolean;
+  enforceLimits: boolean;
   guaranteesConfigured: boolean;
   resolveSettings: ((userOptions: Record<string, unknown>) => LocalServerSettings) | null;
   temporaryHomes: boolean;
@@ -109,6 +112,7 @@ export function resolveLocalOptions(o: LocalProcessSpawnerOptions): ResolvedLoca
     hubUser: { name: me.username, uid: me.uid, gid: me.gid },
     limits: o.limits ?? { memory: null, cpu: null, tasks: null },
     requireLimits: o.requireLimits ?? false,
+    enforceLimits: o.enforceLimits ?? true,
     guaranteesConfigured: o.guaranteesConfigured ?? false,
     resolveSettings: o.resolveSettings ?? null,
     temporaryHomes: o.temporaryHomes ?? false,

@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { Cgroups, memoryLimit, groupPids, parseCgroupRef, type CgroupRef } from '../../src/spawner/cgroups.ts';
+import { Cgroups, groupPids, memoryLimit, parseCgroupRef, removeGroup, type CgroupRef } from '../../src/spawner/cgroups.ts';
 import { launchBrowser, login, screenshot } from '../support/browser.ts';
 import { e2eConfig } from '../support/e2eConfig.ts';
 import { HubApi } from '../support/hubApi.ts';
@@ -51,6 +51,7 @@ describe('local spawner limits with the real hub and kernels', { skip, timeout: 
   let api: HubApi;
   let browser: Browser | undefined;
   const pids: number[] = [];
+  const refs: CgroupRef[] = [];
 
   const serverState = async (u: string) => (await api.get(`/users/${u}`)).body.servers[''].state as { pid: number; cgroup: unknown };
   const refOf = async (u: string): Promise<CgroupRef> => {
@@ -58,6 +59,7 @@ describe('local spawner limits with the real hub and kernels', { skip, timeout: 
     pids.push(s.pid);
     const ref = parseCgroupRef(s.cgroup);
     assert.ok(ref, `${u}'s server state records its control group`);
+    refs.push(ref);
     return ref;
   };
   const tokenFor = async (u: string) => (await api.call('POST', `/users/${u}/tokens`, { note: 'limits' })).body.token as string;
@@ -77,6 +79,8 @@ describe('local spawner limits with the real hub and kernels', { skip, timeout: 
       await hub.stop();
     }
     for (const pid of pids) if (alive(pid)) process.kill(-pid, 'SIGKILL');
+    // Groups the hub could not remove (e.g. it did not come back after the kill): ours only.
+    for (const ref of refs) await removeGroup(ref).catch(() => undefined);
   });
 
   it('a kernel allocating 1 GB under 256M is killed and logged with the user; the hub and other servers keep running', async () => {
