@@ -19,6 +19,8 @@ if [ "$want_test" = 1 ]; then
   # OpenLDAP for the LDAP login tests (each test runs its own slapd on a loopback port)
   [ -x /usr/sbin/slapd ] || need_apt+=(slapd)
   command -v ldapsearch >/dev/null || need_apt+=(ldap-utils)
+  # Prometheus scrapes /hub/metrics in the metrics test (which starts its own on a loopback port)
+  [ -x /usr/bin/prometheus ] || need_apt+=(prometheus)
 fi
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -13,6 +13,7 @@ import { registerActivityApi } from './api/activity.ts';
 import { registerGroupsApi } from './api/groups.ts';
 import { registerServicesApi } from './api/services.ts';
 import { registerProxyApi } from './api/proxy.ts';
+import { registerMetricsApi, registerRequestMetrics } from './api/metrics.ts';
 import { registerOAuthProvider } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
 import { renderErrorPage } from './pages/error.ts';
@@ -54,6 +55,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
     return payload;
   });
 
+  registerRequestMetrics(app, ctx);
   app.setErrorHandler((err: unknown, req, reply) => sendError(ctx, req, reply, err));
   app.setNotFoundHandler((req, reply) => sendError(ctx, req, reply, new HubError(404, 'Not found')));
 
@@ -67,6 +69,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
       registerGroupsApi(hub, ctx);
       registerServicesApi(hub, ctx);
       registerProxyApi(hub, ctx);
+      registerMetricsApi(hub, ctx);
       registerOAuthProvider(hub, ctx);
       registerPages(hub, ctx);
     },

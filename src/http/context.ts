@@ -8,6 +8,7 @@ import type { IdentityCache } from './identity.ts';
 import type { ProfileFormModel } from '../spawner/kubernetes/profiles.ts';
 import type { AuthStates } from '../hub/authStates.ts';
 import type { AuthRefresher } from '../hub/authRefresh.ts';
+import type { HubMetrics } from '../hub/metrics.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -71,6 +72,10 @@ export interface HubContext {
   slowStopTimeoutMs: number;
   /** The spawn options form (singleuser.profileList), or null when there is nothing to choose. */
   spawnForm: ProfileFormModel | null;
+  /** Prometheus metrics (/hub/metrics); null: not served. */
+  metrics?: HubMetrics | null;
+  /** /hub/metrics needs read:metrics (hub.authenticatePrometheus, default true). */
+  authenticatePrometheus?: boolean;
   /** Brings the proxy's routes in line with the hub's now (POST /hub/api/proxy). */
   syncRoutes?: () => Promise<void>;
   /** POST /hub/api/shutdown: stop the hub (and the users' servers when `servers`). */

@@ -22,6 +22,7 @@ import { buildProxy, type ProxySetup } from './proxySetup.ts';
 import { syncServiceTokens } from './services.ts';
 import { planServices, serviceEnv, serviceRoutes, storeServicePlans } from './serviceSetup.ts';
 import { ManagedServices } from './managedServices.ts';
+import { HubMetrics, instrumentProxy, instrumentReconciler, instrumentServers } from './metrics.ts';
 import { RouteReconciler } from './reconcile.ts';
 import { Culler } from './culler.ts';
 import { HUB_VERSION } from './version.ts';
@@ -87,6 +88,7 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   const { config, logger } = o;
   const now = o.now ?? (() => new Date());
+  const startupBegan = Date.now();
   await mkdir(o.dataDir, { recursive: true });
   await chmod(o.dataDir, 0o711);
   const store = await openStore({ type: config.hub.db.type, url: config.hub.db.url, dataDir: o.dataDir, logger });
@@ -191,6 +193,10 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     },
   });
 
+  // Prometheus metrics (/hub/metrics), observed from outside the server manager and proxy client
+  const metrics = new HubMetrics({ store, proxy: proxy.client, servers });
+  instrumentServers(servers, metrics);
+  instrumentProxy(proxy.client, metrics);
   // set once the route reconciler and the hub's close() exist (below)
   let syncRoutes: () => Promise<void> = async () => {};
   let shutdown: (o: { servers: boolean; proxy: boolean }) => Promise<void> = async () => {};
@@ -224,6 +230,8 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     slowStopTimeoutMs: 10_000,
     bootstrap: auth.bootstrap,
     syncRoutes: () => syncRoutes(),
+    metrics,
+    authenticatePrometheus: config.hub.authenticatePrometheus !== false,
     requestShutdown: (o) => void shutdown(o),
     spawnForm: config.singleuser.profileList.length ? profileFormModel(config) : null,
   };
@@ -235,9 +243,12 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   await storeServicePlans(store, servicePlans, now());
   await auth.afterStart();
   await proxy.client.addRoute('/', hubUrl, { hub: true, jupyterhub: true });
+  const endInitSpawners = metrics.initSpawners.startTimer();
   await servers.restore();
+  endInitSpawners();
   await presence.start();
   const reconciler = new RouteReconciler({ store, servers, proxy: proxy.client, hubUrl, baseUrl, logger, now, extraRoutes: serviceRoutes(baseUrl, servicePlans) });
+  instrumentReconciler(reconciler, metrics);
   reconciler.start(30_000);
   syncRoutes = () => reconciler.runOnce();
   // a proxy that outlived the previous hub (proxy.separateProcess) may hold routes nobody wants any more
@@ -268,6 +279,8 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   expiry.unref();
 
   const url = `${proxy.publicUrl}${baseUrl.slice(1)}`;
+  metrics.hubStartup.observe((Date.now() - startupBegan) / 1000);
+  metrics.startActiveUsers(now);
   logger.info({ url, hub: hubUrl, spawner: spawner.kind, auth: auth.authenticator.kind }, 'nbhub is running');
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -280,6 +293,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     stopped,
     async close() {
       await managedServices.stop();
+      metrics.stop();
       await presence.stop();
       culler?.stop();
       reconciler.stop();
