@@ -81,6 +81,7 @@ const inclusiveOwn = new Map<string, number>();
 /** Self time charged to the nearest frame outside node's internals and native code. */
 const byCaller = new Map<string, number>();
 const byCallerFn = new Map<string, number>();
+const byCallerFile = new Map<string, number>();
 for (const [id, us] of self) {
   const f = byId.get(id)!.callFrame;
   selfByFn.set(label(f), (selfByFn.get(label(f)) ?? 0) + us);
@@ -96,6 +97,8 @@ for (const [id, us] of self) {
   }
   const ownerPkg = owner ? packageOf(owner.url, owner.functionName) : pkg;
   byCaller.set(ownerPkg, (byCaller.get(ownerPkg) ?? 0) + us);
+  const ownerFile = owner && owner.url.includes('/src/') && !owner.url.includes('/node_modules/') ? `nbhub ${owner.url.slice(owner.url.lastIndexOf('/src/') + 1)}` : ownerPkg;
+  byCallerFile.set(ownerFile, (byCallerFile.get(ownerFile) ?? 0) + us);
   const ownerFn = owner ? label(owner) : label(f);
   byCallerFn.set(ownerFn, (byCallerFn.get(ownerFn) ?? 0) + us);
   // inclusive time of nbhub's own functions: each distinct one on the stack once
@@ -120,5 +123,6 @@ process.stdout.write(`${file}: busy ${msOf(busy)}, idle ${msOf(idle)} after the 
 print('self time by package', selfByPkg, top);
 print('self time by function', selfByFn, top);
 print("self time by package, node's internals charged to the package that called them", byCaller, top);
+print("self time by package or nbhub file, node's internals charged to the caller", byCallerFile, top);
 print("self time by function, node's internals charged to the function that called them", byCallerFn, top);
 print("inclusive time of nbhub's own functions", inclusiveOwn, top);
