@@ -13,6 +13,7 @@ import { registerActivityApi } from './api/activity.ts';
 import { registerGroupsApi } from './api/groups.ts';
 import { registerServicesApi } from './api/services.ts';
 import { registerProxyApi } from './api/proxy.ts';
+import { registerAuthorizationsApi } from './api/authorizations.ts';
 import { registerMetricsApi, registerRequestMetrics } from './api/metrics.ts';
 import { registerOAuthProvider } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
@@ -69,6 +70,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
       registerGroupsApi(hub, ctx);
       registerServicesApi(hub, ctx);
       registerProxyApi(hub, ctx);
+      registerAuthorizationsApi(hub, ctx);
       registerMetricsApi(hub, ctx);
       registerOAuthProvider(hub, ctx);
       registerPages(hub, ctx);
