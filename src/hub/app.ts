@@ -22,6 +22,7 @@ import { buildProxy, type ProxySetup } from './proxySetup.ts';
 import { syncServiceTokens } from './services.ts';
 import { planServices, serviceEnv, serviceRoutes, storeServicePlans } from './serviceSetup.ts';
 import { ManagedServices } from './managedServices.ts';
+import { checkUpgradeAllowed, dbUrlWithPassword } from './dbSettings.ts';
 import { HubMetrics, instrumentProxy, instrumentReconciler, instrumentServers } from './metrics.ts';
 import { RouteReconciler } from './reconcile.ts';
 import { Culler } from './culler.ts';
@@ -91,7 +92,11 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   const startupBegan = Date.now();
   await mkdir(o.dataDir, { recursive: true });
   await chmod(o.dataDir, 0o711);
-  const store = await openStore({ type: config.hub.db.type, url: config.hub.db.url, dataDir: o.dataDir, logger });
+  const store = await openStore({ type: config.hub.db.type, url: dbUrlWithPassword(config.hub.db.url, config.hub.db.password), dataDir: o.dataDir, logger });
+  await checkUpgradeAllowed(store.db, config.hub.db.upgrade).catch(async (e: unknown) => {
+    await store.close();
+    throw e;
+  });
   await store.migrate();
   // before anything listens: auth state enabled without a usable key is a start error
   const authStates = await Promise.resolve()

@@ -50,3 +50,20 @@ export async function migrateToLatest(db: Kysely<Database>, d: DialectAdapter, l
     );
   }
 }
+
+/** Applied and pending migrations (by name, in order), read without applying or locking anything. */
+export async function migrationStatus(db: Kysely<Database>): Promise<{ applied: string[]; pending: string[] }> {
+  const migrations: Record<string, Migration> = {};
+  for (const name of Object.keys(STEPS)) migrations[name] = { up: async () => undefined };
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const info = await migrator.getMigrations();
+  return {
+    applied: info.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: info.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
+}
