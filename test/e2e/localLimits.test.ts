@@ -4,7 +4,8 @@
 // shown as "stopped: out of memory (limit 256M)" on the home page; a profile chosen on the spawn
 // form changes the server's environment and limit, an unknown one is a 400; after the hub is
 // SIGKILLed and restarted, re-adopted servers keep their limits and a server that died meanwhile
-// loses its group. Needs root and a writable cgroup tree (skipped otherwise).
+// loses its group; a fork bomb in one user's terminal is held by the task limit while another
+// user starts a server. Needs root and a writable cgroup tree (skipped otherwise).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { launchBrowser, login, screenshot } from '../support/browser.ts';
 import { e2eConfig } from '../support/e2eConfig.ts';
 import { HubApi } from '../support/hubApi.ts';
 import { runInKernel } from '../support/jupyterKernel.ts';
+import { typeInTerminal } from '../support/jupyterTerminal.ts';
 import { alive, startNbhub, type NbhubProcess } from '../support/nbhubProcess.ts';
 
 let skip: string | false = false;
@@ -24,10 +26,11 @@ try {
   skip = `limits cannot be enforced here: ${(e as Error).message}`;
 }
 
+const USERS = ['alice', 'bob', 'carol', 'dave', 'eve', 'frank'];
 const pages = (bytes: number) => bytes - (bytes % 4096);
 const ALLOC_1G = 'b = bytearray(1 << 30)\nfor i in range(0, len(b), 4096): b[i] = 1';
 
-const { yaml, serviceToken } = e2eConfig({
+const { yaml: baseYaml, serviceToken } = e2eConfig({
   singleuser: [
     'startTimeout: 120',
     'httpTimeout: 120',
@@ -37,6 +40,10 @@ const { yaml, serviceToken } = e2eConfig({
     '  - display_name: Standard',
     '    slug: standard',
     '    default: true',
+    '  - display_name: Half a core',
+    '    slug: half-core',
+    '    kubespawner_override:',
+    '      cpu_limit: 0.5',
     '  - display_name: Big',
     '    slug: big',
     '    kubespawner_override:',
@@ -45,6 +52,9 @@ const { yaml, serviceToken } = e2eConfig({
     '        NBHUB_PROFILE: big',
   ],
 });
+
+// Small enough that a fork bomb fills it at once; JupyterLab with a kernel or two stays well below.
+const yaml = `${baseYaml}spawner:\n  local:\n    tasksLimit: 128\n`;
 
 describe('local spawner limits with the real hub and kernels', { skip, timeout: 600_000 }, () => {
   let hub: NbhubProcess;
@@ -68,14 +78,14 @@ describe('local spawner limits with the real hub and kernels', { skip, timeout: 
   before(async () => {
     hub = await startNbhub({ name: 'local-limits', configYaml: yaml });
     api = new HubApi(hub.url, serviceToken);
-    await api.call('POST', '/users', { usernames: ['alice', 'bob', 'carol', 'dave'] });
+    await api.call('POST', '/users', { usernames: USERS });
   });
 
   after(async () => {
     await browser?.close();
     if (hub) {
       api = new HubApi(hub.url, serviceToken);
-      for (const u of ['alice', 'bob', 'carol', 'dave']) await api.call('DELETE', `/users/${u}/server`).catch(() => undefined);
+      for (const u of USERS) await api.call('DELETE', `/users/${u}/server`).catch(() => undefined);
       await hub.stop();
     }
     for (const pid of pids) if (alive(pid)) process.kill(-pid, 'SIGKILL');
@@ -153,5 +163,21 @@ describe('local spawner limits with the real hub and kernels', { skip, timeout: 
     assert.ok(groupPids(bobRef).includes((await serverState('bob')).pid), "bob's server is still in its group");
     await api.until("carol's group to be removed", async () => !existsSync(Object.values(carolRef.paths)[0]), 30_000);
     assert.equal(existsSync(path.dirname(Object.values(carolRef.paths)[0])), true, 'only her group, not the base');
+  });
+
+  it("a fork bomb in one user's terminal does not stop another user from starting a server", async () => {
+    const r = await api.call('POST', '/users/eve/server', { profile: 'half-core' });
+    assert.ok(r.status === 201 || r.status === 202, `eve's spawn: ${r.status}`);
+    await api.until("eve's server to be ready", async () => (await api.get('/users/eve')).body.servers['']?.ready === true, 120_000);
+    const ref = await refOf('eve');
+    const pidsDir = ref.version === 1 ? ref.paths.pids : ref.paths.unified;
+    // The marker is printed by the shell (BOMB''-GO joined), so the echo of the typed line does not match.
+    await typeInTerminal(hub.url, 'eve', await tokenFor('eve'), "echo BOMB''-GO; b() { b | b & }; b", 'BOMB-GO');
+    await api.until("the bomb to fill eve's task limit", async () => Number(readFileSync(path.join(pidsDir, 'pids.current'), 'utf8')) >= 120, 60_000);
+    await api.startServer('frank');
+    assert.equal((await api.get('/users/frank')).body.servers[''].ready, true, "frank's server starts while eve's bomb runs");
+    assert.equal((await api.call('DELETE', '/users/eve/server')).status < 300, true);
+    await api.until("eve's server to stop", async () => !(await api.get('/users/eve')).body.servers['']?.ready, 60_000);
+    await api.until("eve's group, with every process of the bomb, to be gone", async () => !existsSync(Object.values(ref.paths)[0]), 30_000);
   });
 });
