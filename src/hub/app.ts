@@ -146,11 +146,15 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     now,
     logger,
     afterBeat: async () => {
+      servers.setPeersAlive((await presence.liveReplicas()).some((r) => r.id !== presence.id));
       void servers.recoverExpired().catch((err) => logger.warn({ err }, 'taking over the work of stopped replicas failed'));
     },
   });
+  // every replica's proxy routes every ready server: reconcile when another replica's changes
+  let reconcileSoon = (): void => undefined;
   const servers = new ServerManager({
     replica: presence,
+    onRemoteServersChanged: () => reconcileSoon(),
     store,
     spawner,
     proxy: proxy.client,
@@ -256,6 +260,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   instrumentReconciler(reconciler, metrics);
   reconciler.start(30_000);
   syncRoutes = () => reconciler.runOnce();
+  reconcileSoon = () => void reconciler.runOnce();
   // a proxy that outlived the previous hub (proxy.separateProcess) may hold routes nobody wants any more
   await reconciler.runOnce();
   // hub-managed services (hub.services.<name>.command), with their API token and hub URLs
@@ -279,8 +284,13 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
         now,
       })
     : null;
-  culler?.start(cull.every * 1000);
-  const expiry = setInterval(() => store.deleteExpired(now()).catch((err) => logger.warn({ err }, 'expiry sweep failed')), 3_600_000);
+  // singleton work: one replica at a time holds its lease (kept while it runs, taken over after)
+  const leaseSlackMs = 3 * heartbeatMsFromEnv();
+  culler?.start(cull.every * 1000, () => presence.holdLease('culler', cull.every * 1000 + leaseSlackMs));
+  const sweepExpired = async () => {
+    if (await presence.holdLease('expiry-sweep', 3_600_000 + leaseSlackMs)) await store.deleteExpired(now());
+  };
+  const expiry = setInterval(() => sweepExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed')), 3_600_000);
   expiry.unref();
 
   const url = `${proxy.publicUrl}${baseUrl.slice(1)}`;

@@ -39,8 +39,13 @@ export class Culler {
 
   constructor(private readonly d: CullerDeps) {}
 
-  start(everyMs: number): void {
-    this.timer = setInterval(() => void this.runOnce().catch((err) => this.d.logger.warn({ err }, 'cull round failed')), everyMs);
+  /** Rounds every `everyMs`; with `mayRun`, only those it allows (one elected hub replica culls). */
+  start(everyMs: number, mayRun?: () => Promise<boolean>): void {
+    const round = async () => {
+      if (mayRun && !(await mayRun())) return;
+      await this.runOnce();
+    };
+    this.timer = setInterval(() => void round().catch((err) => this.d.logger.warn({ err }, 'cull round failed')), everyMs);
     this.timer.unref();
   }
 

@@ -82,6 +82,15 @@ export class ReplicaPresence {
     await this.d.afterBeat?.().catch((err) => this.d.logger.warn({ err }, 'work after the replica heartbeat failed'));
   }
 
+  /**
+   * Takes or keeps the named singleton lease (culler, expiry sweep) for `forMs`; true when this
+   * replica should do that work now. A holder that stops renewing loses it after `forMs`.
+   */
+  holdLease(name: string, forMs: number): Promise<boolean> {
+    const now = this.d.now();
+    return this.d.store.acquireLease(name, this.d.id, new Date(now.getTime() + forMs), now);
+  }
+
   /** Replicas whose last heartbeat is recent enough, this one included. */
   async liveReplicas(): Promise<ReplicaRecord[]> {
     const cutoff = this.d.now().getTime() - DEAD_AFTER_MISSED * this.d.intervalMs;

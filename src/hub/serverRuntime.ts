@@ -3,7 +3,7 @@
 // compare-and-set in the store (Store.transitionServer), claimed by this replica while the
 // server is active (issue 13: other replicas see it and take it over if this one dies).
 import type { Logger } from 'pino';
-import type { ServerClaim, ServerPatch, Store } from '../store/types.ts';
+import type { ServerClaim, ServerPatch, ServerTransitionRefusal, Store } from '../store/types.ts';
 import type { ProgressLog } from './progress.ts';
 import { initialServerState, isActive, transition, type ServerEvent, type ServerState } from '../domain/serverState.ts';
 
@@ -36,11 +36,16 @@ const SINGLE_REPLICA_LEASE_MS = 15_000;
 export class LifecycleWriter {
   private readonly replica: ReplicaLease;
 
+  /**
+   * `onLost`: the database refused a transition because another replica took the server over
+   * (it stopped it, or found this replica dead): the runtime must let go of the server.
+   */
   constructor(
     private readonly store: Store,
     private readonly logger: Logger,
     private readonly now: () => Date,
     replica?: ReplicaLease,
+    private readonly onLost: (rt: Runtime) => void = () => undefined,
   ) {
     this.replica = replica ?? { id: 'hub', leaseUntil: () => new Date(now().getTime() + SINGLE_REPLICA_LEASE_MS) };
   }
@@ -91,8 +96,25 @@ export class LifecycleWriter {
           { user: rt.userName, server: rt.serverName, code: res.error.code, event: event.type },
           `the database refused the transition: ${res.error.message}`,
         );
+        if (res.error.code === 'claimed' || res.error.code === 'invalid-transition') this.onLost(rt);
       }
     });
+  }
+
+  /**
+   * apply(), reporting a refusal by the database that concerns the caller: another replica's
+   * claim, or a state another replica reached ('already-pending', 'already-running',
+   * 'stop-pending'). null: applied (or not written: no row yet, or a database error, logged).
+   */
+  async applyChecked(rt: Runtime, event: ServerEvent): Promise<(ServerTransitionRefusal & { serverId: number }) | null> {
+    if (!this.applyInMemory(rt, event)) return null;
+    const claim: ServerClaim | null = isActive(rt.state) ? { owner: this.replica.id, expires: this.leaseUntil() } : null;
+    let refusal: (ServerTransitionRefusal & { serverId: number }) | null = null;
+    await this.persist(rt, 'transition', async (id) => {
+      const res = await this.store.transitionServer(id, { event, now: this.now(), asOwner: this.replica.id, claim });
+      if (!res.ok) refusal = { ...res.error, serverId: id };
+    });
+    return refusal;
   }
 
   /** Queues a database write of this runtime after the ones before it. */

@@ -18,6 +18,9 @@ import { HubError } from './errors.ts';
 import { issueServerCredentials, revokeServerCredentials } from './serverCredentials.ts';
 import { escapeHtml } from '../http/html.ts';
 import { LifecycleWriter, type ReplicaLease, type Runtime } from './serverRuntime.ts';
+import { RemoteServers } from './remoteServers.ts';
+import { stopForAnotherReplica } from './remoteStop.ts';
+import { ServerRecovery } from './serverRecovery.ts';
 import { transition, pendingOf, isReady as stateIsReady, type ServerPhaseName } from '../domain/serverState.ts';
 
 export interface ServerManagerSettings {
@@ -51,6 +54,16 @@ export interface ServerManagerDeps {
   authStateEnv?: (userName: string) => Promise<Record<string, string>>;
   /** This hub replica: its id and until when a claim taken now holds (src/hub/replica.ts). */
   replica?: ReplicaLease;
+  /** How often the servers of other replicas are read while any is alive (default 250 ms). */
+  remotePollMs?: number;
+  /** Called when a server of another replica became ready or went away. */
+  onRemoteServersChanged?: () => void;
+}
+
+/** What a spawn request gets back: when it has finished, and its progress events. */
+export interface SpawnHandle {
+  settled: Promise<void>;
+  progress: ProgressLog;
 }
 
 const key = (u: string, s: string) => `${u}/${s}`;
@@ -61,11 +74,39 @@ export class ServerManager {
   private readonly lastProgress = new Map<string, ProgressLog>();
   readonly queue: SpawnQueue;
   private readonly lc: LifecycleWriter;
-  private sweeping: Promise<{ adopted: number; cleaned: number }> | null = null;
+  private readonly recovery: ServerRecovery;
+  /** The servers other replicas are working on (idle while this replica is alone). */
+  private readonly remote: RemoteServers;
 
   constructor(private readonly d: ServerManagerDeps) {
     this.queue = new SpawnQueue(d.settings.concurrentSpawnLimit);
-    this.lc = new LifecycleWriter(d.store, d.logger, d.now, d.replica);
+    // another replica took the server over: a spawn in flight here is cancelled
+    this.lc = new LifecycleWriter(d.store, d.logger, d.now, d.replica, (rt) => rt.abort.abort());
+    this.remote = new RemoteServers({
+      store: d.store,
+      replicaId: this.lc.replicaId,
+      pollMs: d.remotePollMs ?? 250,
+      logger: d.logger,
+      onChange: () => d.onRemoteServersChanged?.(),
+    });
+    this.recovery = new ServerRecovery({
+      deps: d,
+      lc: this.lc,
+      hasRuntime: (u, s) => this.runtimes.has(key(u, s)),
+      register: (rt) => this.runtimes.set(key(rt.userName, rt.serverName), rt),
+      watch: (rt, exited) => this.watchForCrash(rt, exited),
+      revoke: (u, s) => this.revoke(u, s),
+    });
+  }
+
+  /** Called after each heartbeat: whether other hub replicas are alive (then their servers are followed). */
+  setPeersAlive(alive: boolean): void {
+    this.remote.setActive(alive);
+  }
+
+  /** This replica's state of the server, else another replica's (as last read), else none. */
+  private stateOf(userName: string, serverName: string) {
+    return this.runtimes.get(key(userName, serverName))?.state ?? this.remote.state(userName, serverName);
   }
 
   get replicaId(): string {
@@ -78,17 +119,17 @@ export class ServerManager {
 
   /** 'spawn' | 'stop' | null, as the API's `pending` field. */
   pending(userName: string, serverName: string): 'spawn' | 'stop' | null {
-    const r = this.runtimes.get(key(userName, serverName));
-    return r ? pendingOf(r.state) : null;
+    const s = this.stateOf(userName, serverName);
+    return s ? pendingOf(s) : null;
   }
 
   isReady(userName: string, serverName: string): boolean {
-    const r = this.runtimes.get(key(userName, serverName));
-    return r ? stateIsReady(r.state) : false;
+    const s = this.stateOf(userName, serverName);
+    return s ? stateIsReady(s) : false;
   }
 
   phase(userName: string, serverName: string): ServerPhaseName {
-    return this.runtimes.get(key(userName, serverName))?.state.phase ?? 'stopped';
+    return this.stateOf(userName, serverName)?.phase ?? 'stopped';
   }
 
   activeCount(): number {
@@ -97,7 +138,7 @@ export class ServerManager {
 
   progressOf(userName: string, serverName: string): ProgressLog | undefined {
     const k = key(userName, serverName);
-    return this.runtimes.get(k)?.progress ?? this.lastProgress.get(k);
+    return this.runtimes.get(k)?.progress ?? this.remote.progressOf(userName, serverName) ?? this.lastProgress.get(k);
   }
 
   /** Resolves when the spawn in progress (if any) has finished. */
@@ -109,7 +150,7 @@ export class ServerManager {
    * Starts a spawn and returns without waiting for it. Errors that make a spawn
    * impossible (already running, limits) are thrown as HubError.
    */
-  async spawn(userName: string, serverName: string, userOptions: Record<string, unknown>): Promise<Runtime> {
+  async spawn(userName: string, serverName: string, userOptions: Record<string, unknown>): Promise<SpawnHandle> {
     const k = key(userName, serverName);
     const existing = this.runtimes.get(k);
     if (existing) {
@@ -134,9 +175,20 @@ export class ServerManager {
       },
       (err) => this.d.logger.warn({ err, user: userName }, 'no server record: its lifecycle is not written'),
     );
-    void this.lc.apply(rt, { type: 'request-spawn', position: this.queue.queued + 1 });
+    const requested = this.lc.applyChecked(rt, { type: 'request-spawn', position: this.queue.queued + 1 });
     progress.push({ progress: 0, message: 'Server requested' });
     this.runtimes.set(k, rt);
+    // The database decides between replicas: one that is already starting, running or stopping
+    // this server elsewhere wins, and this request follows it.
+    const refused = await requested;
+    if (refused) {
+      if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
+      this.remote.setActive(true);
+      if (refused.code === 'already-running') throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
+      if (refused.code === 'stop-pending') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
+      const follower = this.remote.followSpawn(userName, serverName, refused.serverId);
+      return { progress: follower, settled: new Promise((resolve) => follower.subscribe((m) => (m.ready || m.failed) && resolve())) };
+    }
     this.lastProgress.delete(k);
     rt.settled = this.runSpawn(rt, userOptions).catch((e) => {
       this.d.logger.error({ err: e, user: userName }, 'unexpected error in spawn');
@@ -213,6 +265,7 @@ export class ServerManager {
         jupyterhub: true,
       });
       await this.lc.apply(rt, { type: 'ready' });
+      if (rt.abort.signal.aborted) throw new HubError(400, 'Spawn cancelled');
       log.info({ ms: Date.now() - t0 }, 'server ready');
       const url = prefix;
       rt.progress.push({
@@ -230,6 +283,8 @@ export class ServerManager {
       else await this.lc.apply(rt, { type: 'spawn-failed', reason: failure.message, exitCode: failure.exitCode, logTail: failure.logTail });
       rt.exitWatch?.abort();
       if (startedState) await spawner.stop(startedState, { graceMs: settings.stopGraceMs }).catch(() => undefined);
+      // routed only when the server was taken over between its route and its ready transition
+      if (rt.abort.signal.aborted) await proxy.deleteRoute(routeSpec(settings.baseUrl, userName, serverName)).catch(() => undefined);
       await this.revoke(userName, serverName).catch(() => undefined);
       // a spawn cancelled while queued never had a server: nothing to record
       const cleared = record ? { target: null, spawnerState: {}, lastFailure: failure } : {};
@@ -267,6 +322,7 @@ export class ServerManager {
     exited.then(
       async (r) => {
         if (rt.state.phase !== 'running' || this.runtimes.get(key(rt.userName, rt.serverName)) !== rt) return;
+        if (await this.stoppedElsewhere(rt)) return;
         this.d.logger.warn({ user: rt.userName, server: rt.serverName, exitCode: r.exitCode }, 'server exited on its own');
         await this.lc.apply(rt, { type: 'exited', exitCode: r.exitCode, logTail: r.logTail, reason: r.message });
         await this.cleanupStopped(rt, { message: r.message, exitCode: r.exitCode, logTail: r.logTail, at: this.d.now() });
@@ -276,12 +332,27 @@ export class ServerManager {
   }
 
   /**
+   * A server this replica watches ended because another replica stopped it (or took it over):
+   * let go quietly, leaving the record to that replica.
+   */
+  private async stoppedElsewhere(rt: Runtime): Promise<boolean> {
+    const rec = await this.d.store.getServer(rt.userName, rt.serverName).catch(() => null);
+    if (!rec || (rec.lifecycle.phase === 'running' && rec.claim?.owner === this.replicaId)) return false;
+    this.d.logger.info({ user: rt.userName, server: rt.serverName, owner: rec.claim?.owner ?? null }, 'server stopped by another replica');
+    rt.exitWatch?.abort();
+    await this.d.proxy.deleteRoute(routeSpec(this.d.settings.baseUrl, rt.userName, rt.serverName)).catch(() => undefined);
+    this.finish(rt);
+    return true;
+  }
+
+  /**
    * Stops a server (cancelling a pending spawn). Resolves when it is stopped.
    * Stopping a server that is not running is a no-op.
    */
   stop(userName: string, serverName: string): Promise<void> {
     const k = key(userName, serverName);
     const rt = this.runtimes.get(k);
+    if (!rt && this.remote.state(userName, serverName)) return this.stopRemote(userName, serverName);
     if (!rt) return Promise.resolve();
     if (rt.state.phase === 'stopping') return rt.settled;
     if (rt.state.phase !== 'running') {
@@ -291,6 +362,23 @@ export class ServerManager {
     void this.lc.apply(rt, { type: 'request-stop' });
     rt.settled = this.cleanupStopped(rt, null);
     return rt.settled;
+  }
+
+  private async stopRemote(userName: string, serverName: string): Promise<void> {
+    const { settings } = this.d;
+    await stopForAnotherReplica(
+      {
+        ...this.d,
+        baseUrl: settings.baseUrl,
+        stopGraceMs: settings.stopGraceMs,
+        replicaId: this.replicaId,
+        leaseUntil: () => this.lc.leaseUntil(),
+        revoke: (u, s) => this.revoke(u, s),
+      },
+      userName,
+      serverName,
+    );
+    await this.remote.refresh();
   }
 
   private async cleanupStopped(rt: Runtime, failure: SpawnFailure | null): Promise<void> {
@@ -331,104 +419,13 @@ export class ServerManager {
    * After a hub (re)start: servers the store says are active are re-adopted if their process is
    * still there, and cleaned up otherwise; servers another live replica holds are left to it.
    */
-  async restore(): Promise<{ adopted: number; cleaned: number }> {
-    let adopted = 0;
-    let cleaned = 0;
-    for (const rec of await this.d.store.listActiveServers()) {
-      const c = rec.claim;
-      if (c && c.owner !== this.replicaId && c.expires.getTime() > this.d.now().getTime()) continue;
-      if ((await this.recover(rec, null, 2000)) === 'adopted') adopted++;
-      else cleaned++;
-    }
-    this.d.logger.info({ adopted, cleaned }, 'restored servers from the store');
-    return { adopted, cleaned };
+  restore(): Promise<{ adopted: number; cleaned: number }> {
+    return this.recovery.restore();
   }
 
-  /**
-   * Takes over the work of replicas that stopped renewing their claims: a running server is
-   * watched from here, a spawn whose server answers within singleuser.httpTimeout is finished,
-   * any other is stopped and reported as failed, a stop is completed. Run after each heartbeat;
-   * a sweep still in flight is shared (it never holds up the heartbeat that renews the claims).
-   */
+  /** Takes over the work of replicas that stopped renewing their claims (src/hub/serverRecovery.ts). */
   recoverExpired(): Promise<{ adopted: number; cleaned: number }> {
-    this.sweeping ??= this.sweepExpired().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
-  }
-
-  private async sweepExpired(): Promise<{ adopted: number; cleaned: number }> {
-    const now = this.d.now();
-    const outcomes = await Promise.all(
-      (await this.d.store.listExpiredClaims(now)).map(async (expired) => {
-        if (this.runtimes.has(key(expired.userName, expired.name))) return null;
-        const rec = await this.d.store.claimServer(expired.id, this.replicaId, this.lc.leaseUntil(), now);
-        if (!rec) return null; // another replica was quicker
-        this.d.logger.warn(
-          { user: rec.userName, server: rec.name, from: expired.claim?.owner, phase: rec.lifecycle.phase },
-          'taking over the work of a replica that stopped',
-        );
-        const interrupted: SpawnFailure = {
-          message: 'The hub replica starting this server stopped; please start it again',
-          exitCode: null,
-          logTail: [],
-          at: now,
-        };
-        const midSpawn = rec.phase !== 'running' && rec.phase !== 'stopping';
-        return this.recover(rec, midSpawn ? interrupted : null, midSpawn ? this.d.settings.httpTimeoutMs : 2000);
-      }),
-    );
-    return { adopted: outcomes.filter((o) => o === 'adopted').length, cleaned: outcomes.filter((o) => o === 'cleaned').length };
-  }
-
-  /** Adopts one server whose owner is gone (this replica's previous run, or a dead replica) or cleans it up. */
-  private async recover(rec: ServerRecord, interrupted: SpawnFailure | null, readyTimeoutMs: number): Promise<'adopted' | 'cleaned'> {
-    const { store, spawner, proxy, settings } = this.d;
-    const state = rec.spawnerState;
-    const alive = rec.target && Object.keys(state).length > 0 ? await spawner.poll(state) : null;
-    const prefix = serverPrefix(settings.baseUrl, rec.userName, rec.name);
-    let ok = alive?.running === true && rec.phase !== 'stopping';
-    if (ok && rec.phase !== 'running') {
-      // The owner died mid-spawn: keep the server only if it already answers.
-      ok = await waitUntilReady(`${rec.target}${prefix}api`, { timeoutMs: readyTimeoutMs, signal: new AbortController().signal }).then(
-        () => true,
-        () => false,
-      );
-    }
-    if (ok && rec.target) {
-      const progress = new ProgressLog();
-      progress.push({ progress: 100, ready: true, message: `Server ready at ${prefix}`, url: prefix });
-      const rt = this.lc.newRuntime(rec.userName, rec.name, progress, null);
-      rt.spawnerState = state;
-      rt.exitWatch = new AbortController();
-      this.lc.applyInMemory(rt, { type: 'adopt', target: rec.target });
-      this.runtimes.set(key(rec.userName, rec.name), rt);
-      await proxy.addRoute(routeSpec(settings.baseUrl, rec.userName, rec.name), rec.target, {
-        user: rec.userName,
-        server_name: rec.name,
-        jupyterhub: true,
-      });
-      // outside the state machine: the row may be in any active phase of the owner that died
-      await store.updateServer(rec.id, { phase: 'running', claim: { owner: this.replicaId, expires: this.lc.leaseUntil() } });
-      rt.recordId = rec.id;
-      // a spawn finished for a dead replica: its progress stream (in the database) ends here
-      if (interrupted) await store.appendServerProgress(rec.id, { ...progress.last }, this.d.now());
-      const exited = spawner.waitForExit(state, rt.exitWatch.signal);
-      exited.catch(() => undefined);
-      this.watchForCrash(rt, exited);
-      return 'adopted';
-    }
-    if (alive?.running) await spawner.stop(state, { graceMs: settings.stopGraceMs }).catch(() => undefined);
-    await proxy.deleteRoute(routeSpec(settings.baseUrl, rec.userName, rec.name)).catch(() => undefined);
-    await this.revoke(rec.userName, rec.name);
-    const failure: SpawnFailure | null =
-      alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.d.now() } : interrupted;
-    await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure, claim: null });
-    if (interrupted && failure) {
-      const ended = { progress: 100, failed: true, message: `Spawn failed: ${failure.message}`, exit_code: failure.exitCode, log_tail: failure.logTail };
-      await store.appendServerProgress(rec.id, ended, this.d.now());
-    }
-    return 'cleaned';
+    return this.recovery.recoverExpired();
   }
 
   /** After the hub deleted a user: the spawner's per-user data (e.g. volume claims, when configured). */
@@ -440,6 +437,7 @@ export class ServerManager {
 
   /** Stops watching (servers keep running: a restarted hub re-adopts them). */
   async close(): Promise<void> {
+    this.remote.stop();
     for (const rt of this.runtimes.values()) {
       rt.exitWatch?.abort();
       if (rt.state.phase !== 'running') rt.abort.abort();

@@ -3,6 +3,10 @@
 // "the hub" through a TCP forwarder that stands in for the Kubernetes Service in front of the
 // hub pods (it connects to the first replica that accepts). Stops only what it started.
 import net from 'node:net';
+import { pino } from 'pino';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { startMariaDb } from './mariadb.ts';
+import { startPostgres } from './postgres.ts';
 import { e2eConfig } from './e2eConfig.ts';
 import { freePort, startNbhub, type NbhubProcess } from './nbhubProcess.ts';
 
@@ -65,4 +69,25 @@ export async function until<T>(what: string, check: () => Promise<T | null | und
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A real database server of this kind with one empty database, and a Store on it for the test to inspect. */
+export interface SharedDatabase {
+  dbYaml: string[];
+  store: Store;
+  stop(): Promise<void>;
+}
+
+export async function sharedDatabase(kind: 'postgres' | 'mysql'): Promise<SharedDatabase> {
+  const server = kind === 'postgres' ? await startPostgres() : await startMariaDb();
+  const url = await server.newDatabase();
+  const store = await openStore({ type: kind, url, dataDir: '', logger: pino({ level: 'silent' }) });
+  return {
+    dbYaml: ['db:', `  type: ${kind}`, `  url: "${url}"`],
+    store,
+    async stop() {
+      await store.close();
+      await server.stop();
+    },
+  };
 }

@@ -1,0 +1,4 @@
+// The takeover scenario (haTakeover.ts) on MariaDB.
+import { takeoverScenario } from './haTakeover.ts';
+
+await takeoverScenario('mysql');
