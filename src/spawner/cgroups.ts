@@ -10,7 +10,7 @@
 //   group that holds processes, which the hub's own group does).
 // A server's group paths are kept in its spawner state so a restarted hub finds them again.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, promises as fsp } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -142,6 +142,36 @@ export class Cgroups {
       throw new CgroupError(`the cgroup tree is not writable (${(e as Error).message})`);
     }
     return this;
+  }
+
+  /**
+   * Removes groups left empty by servers that died while no hub watched them (e.g. killed while
+   * the hub was down and never polled again). A group younger than `minAgeMs` is left alone: it
+   * may belong to a spawn (of this or another hub) whose process has not joined it yet. A group
+   * with processes cannot be removed (the kernel refuses), so a live server never loses its own.
+   */
+  pruneEmpty(minAgeMs = 60_000, now = Date.now()): number {
+    let removed = 0;
+    for (const base of Object.values(this.bases)) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        const dir = path.join(base, name);
+        try {
+          if (now - statSync(dir).ctimeMs < minAgeMs) continue;
+          if (readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() !== '') continue;
+          rmdirSync(dir);
+          removed++;
+        } catch {
+          /* in use, or removed by someone else meanwhile */
+        }
+      }
+    }
+    return removed;
   }
 
   describe(): string {

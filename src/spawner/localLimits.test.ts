@@ -174,6 +174,21 @@ describe('local spawner limits (cgroups)', { skip, timeout: 180_000 }, () => {
     assert.equal(groupExists(aliveRef), false);
   });
 
+  it('empty groups left behind (their server died unwatched) are pruned once old enough; groups in use never', async () => {
+    const s = await newSpawner({ limits: { memory: null, cpu: null, tasks: 64 } });
+    const r = await start(s, spec(user('prune'), [PYTHON, '-c', 'import time; time.sleep(600)']));
+    const live = refOf(r);
+    await until('the server to join its group', () => groupPids(live).includes(Number(r.state.pid)));
+    const cg = Cgroups.detect();
+    const orphan = await cg.create(`ll${run}-orphan`, { memoryBytes: null, cpu: null, tasks: null });
+    cg.pruneEmpty(60_000);
+    assert.equal(groupExists(orphan), true, 'a fresh empty group may be a spawn about to join it');
+    cg.pruneEmpty(0);
+    assert.equal(groupExists(orphan), false, 'the old empty group is removed');
+    assert.equal(groupExists(live), true, 'the group of a running server is kept');
+    assert.equal((await s.poll(r.state)).running, true);
+  });
+
   it('storage none: the temporary home is removed when the server stops; profiles change env and limits', async () => {
     const s = await newSpawner({
       temporaryHomes: true,

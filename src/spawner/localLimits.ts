@@ -43,7 +43,8 @@ export class LocalLimitEnforcer {
     let cg: Cgroups | null = null;
     try {
       cg = (opts.cgroups ?? (() => Cgroups.detect()))();
-      log.info({ cgroups: cg.describe() }, 'user server limits (memory, CPU, tasks) are enforced with control groups');
+      const pruned = cg.pruneEmpty();
+      log.info({ cgroups: cg.describe(), prunedEmptyGroups: pruned }, 'user server limits (memory, CPU, tasks) are enforced with control groups');
     } catch (e) {
       if (!(e instanceof CgroupError)) throw e;
       if (opts.requireLimits) {
