@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
-import { Cgroups, CgroupError, cpuUsageMicros, groupExists, groupPids, memoryLimit, parseCgroupRef, type CgroupRef } from './cgroups.ts';
+import { Cgroups, CgroupError, cpuUsageMicros, groupExists, groupPids, memoryLimit, oomKills, parseCgroupRef, readCgroupMounts, type CgroupRef } from './cgroups.ts';
 import { LocalProcessSpawner, type LocalProcessSpawnerOptions } from './local.ts';
 import { LimitsUnavailableError, LocalLimitEnforcer } from './localLimits.ts';
 import type { SpawnSpec, StartResult } from './types.ts';
@@ -235,5 +235,38 @@ describe('when limits cannot be enforced', () => {
   });
   it('detect() without root says so', () => {
     assert.throws(() => Cgroups.detect({ isRoot: false }), /does not run as root/);
+  });
+});
+
+describe('cgroup v2 (files written, on a stand-in tree: this machine mounts v1)', () => {
+  it('detects v2 from mountinfo, enables the controllers and writes memory.max, swap, cpu.max, pids.max', async () => {
+    const root = await fsp.mkdtemp(path.join(tmpdir(), 'nbhub-cg2-'));
+    try {
+      await fsp.writeFile(path.join(root, 'cgroup.controllers'), 'cpuset cpu io memory hugetlb pids rdma misc\n');
+      const mounts = readCgroupMounts(`35 24 0:30 / ${root} rw,nosuid,nodev,noexec,relatime shared:9 - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n`);
+      const cg = Cgroups.detect({ mounts, isRoot: true });
+      assert.equal(cg.version, 2);
+      assert.equal(readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8'), '+memory +cpu +pids');
+      assert.equal(readFileSync(path.join(root, 'nbhub', 'cgroup.subtree_control'), 'utf8'), '+memory +cpu +pids');
+      const ref = await cg.create('alice', { memoryBytes: 256_000_000, cpu: 0.5, tasks: 100 });
+      const g = ref.paths.unified;
+      assert.equal(path.dirname(g), path.join(root, 'nbhub'));
+      assert.equal(readFileSync(path.join(g, 'memory.max'), 'utf8'), '256000000');
+      assert.equal(readFileSync(path.join(g, 'cpu.max'), 'utf8'), '50000 100000');
+      assert.equal(readFileSync(path.join(g, 'pids.max'), 'utf8'), '100');
+      await fsp.writeFile(path.join(g, 'memory.events'), 'low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\noom_group_kill 0\n');
+      assert.equal(oomKills(ref), 1);
+      await fsp.writeFile(path.join(g, 'cpu.stat'), 'usage_usec 1234\nuser_usec 1000\nsystem_usec 234\n');
+      assert.equal(cpuUsageMicros(ref), 1234);
+      assert.equal(memoryLimit(ref), 256_000_000);
+    } finally {
+      await fsp.rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('v2 without the memory controller (or no cgroup mount at all) says which', () => {
+    assert.throws(() => Cgroups.detect({ mounts: [], isRoot: true }), /no cgroup file system is mounted/);
+    const mounts = readCgroupMounts('35 24 0:30 / /nonexistent-cg2 rw - cgroup2 cgroup2 rw\n');
+    assert.throws(() => Cgroups.detect({ mounts, isRoot: true }), /does not offer the memory, cpu, pids controller/);
   });
 });
