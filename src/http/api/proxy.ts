@@ -11,7 +11,9 @@ export function registerProxyApi(app: FastifyInstance, ctx: HubContext): void {
   app.get('/api/proxy', async (req, reply) => {
     await requireScope(ctx, req, ['proxy']);
     const page = pageRequest(req);
-    const all = await ctx.proxy.getRoutes();
+    const routes = await ctx.proxy.getRoutes();
+    // the hub's routes only, as JupyterHub's Proxy.get_all_routes (routes others added to the proxy are theirs)
+    const all = Object.fromEntries(Object.entries(routes).filter(([, r]) => r.jupyterhub === true));
     const keys = Object.keys(all).sort();
     const out: Record<string, unknown> = {};
     for (const k of keys.slice(page.offset, page.offset + page.limit)) {
