@@ -113,6 +113,11 @@ for (const [id, us] of self) {
   }
 }
 
+// piped into head: stop quietly when the reader goes away
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 const pct = (us: number) => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
 const msOf = (us: number) => `${(us / 1000).toFixed(0).padStart(6)} ms`;
 const print = (title: string, m: Map<string, number>, n: number) => {
