@@ -128,6 +128,9 @@ describe('local spawner limits with the real hub and kernels', { skip, timeout: 
     const text = await page.locator('body').innerText();
     await screenshot(page, 'local-limits', 'home-out-of-memory');
     assert.match(text, /stopped: out of memory \(limit 256M\)/);
+    await page.goto(`${hub.url}hub/spawn-pending/alice`);
+    assert.match(await page.locator('body').innerText(), /stopped: out of memory \(limit 256M\)/, 'the spawn page says so too');
+    await screenshot(page, 'local-limits', 'spawn-page-out-of-memory');
     await page.context().close();
   });
 
