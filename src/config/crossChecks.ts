@@ -113,7 +113,8 @@ export const CROSS_CHECKS: CrossCheck[] = [
         ? [missing(['singleuser', 'storage', 'static', 'pvcName'], 'when singleuser.storage.type is static', ['singleuser', 'storage', 'type'])]
         : [];
     },
-  },  { reads: [['singleuser'], ['spawner', 'kind']], check: checkLocalSpawner },
+  },
+  { reads: [['singleuser'], ['spawner', 'kind']], check: checkLocalSpawner },
 ];
 
 /** allowedScopes are among the requested scopes; user info from the id_token needs one (openid). */
