@@ -184,28 +184,32 @@ function dispatchBuffered(
       if (opts.signal.aborted) return onAbort();
       opts.signal.addEventListener('abort', onAbort, { once: true });
     }
-    dispatcher.dispatch(
-      { origin: url.origin, path: `${url.pathname}${url.search}`, method: opts.method, headers: opts.headers, body: opts.body },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (stopReason) c.abort(stopReason);
+    try {
+      dispatcher.dispatch(
+        { origin: url.origin, path: `${url.pathname}${url.search}`, method: opts.method, headers: opts.headers, body: opts.body },
+        {
+          onRequestStart(c) {
+            controller = c;
+            if (stopReason) c.abort(stopReason);
+          },
+          onResponseStart(_c, statusCode, h) {
+            status = statusCode;
+            headers = h as BufferedAnswer['headers'];
+          },
+          onResponseData(_c, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            finish(null);
+          },
+          onResponseError(_c, err) {
+            finish(stopReason ?? err);
+          },
         },
-        onResponseStart(_c, statusCode, h) {
-          status = statusCode;
-          headers = h as BufferedAnswer['headers'];
-        },
-        onResponseData(_c, chunk) {
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          finish(null);
-        },
-        onResponseError(_c, err) {
-          finish(stopReason ?? err);
-        },
-      },
-    );
+      );
+    } catch (e) {
+      finish(e as Error); // arguments undici refuses at once
+    }
   });
 }
 
