@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from './index.ts';
 import { ignoredByLocalSpawner } from './localSpawnerChecks.ts';
+import pino from 'pino';
+import { buildSpawner } from '../hub/spawnerSetup.ts';
 
 function load(text: string) {
   try {
@@ -69,17 +71,21 @@ test('singleuser keys without local meaning are listed for the hub log; applied 
   assert.deepEqual(ignoredByLocalSpawner(config).sort(), ['singleuser.extraLabels', 'singleuser.nodeSelector', 'singleuser.storage.capacity']);
 });
 
-test('extraEnv with valueFrom is an error under the local spawner', () => {
-  const { problems } = load(`singleuser:
+test('extraEnv with valueFrom is a config check warning; starting the local spawner with it is an error naming the key', () => {
+  const text = `singleuser:
   extraEnv:
     PLAIN: value
     DB_PASSWORD:
       valueFrom:
         secretKeyRef: { name: db, key: password }
-`);
-  assert.equal(problems.length, 1);
-  assert.equal(problems[0].path, 'singleuser.extraEnv.DB_PASSWORD');
-  assert.match(problems[0].message, /valueFrom.*local spawner cannot resolve/);
+`;
+  const { problems, warnings } = load(text);
+  assert.deepEqual(problems, []);
+  const w = warnings.filter((x) => x.path.startsWith('singleuser.extraEnv'));
+  assert.deepEqual(w.map((x) => [x.path, x.line]), [['singleuser.extraEnv.DB_PASSWORD', 5]]);
+  assert.match(w[0].message, /valueFrom.*local spawner cannot resolve.*nbhub start refuses it/);
+  const { config } = loadConfig({ text, env: {} });
+  assert.throws(() => buildSpawner(config, '/nonexistent-nbhub-data', pino({ level: 'silent' })), (e: Error) => /singleuser\.extraEnv\.DB_PASSWORD takes its value from Kubernetes/.test(e.message));
 });
 
 test('python_env is reported as ignored under the Kubernetes spawner', () => {

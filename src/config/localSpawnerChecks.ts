@@ -4,8 +4,11 @@
 // default_url, environment, mem_limit, cpu_limit and nbhub's python_env in kubespawner_override). Guarantees are logged once by the
 // spawner (nothing is reserved on one machine). Every other key set to something other than its
 // default is named in one warning in the hub's log at start (ignoredByLocalSpawner); Kubernetes-only
-// keys in a profile are CONFIG_IGNORED warnings of config check, naming the profile; an extraEnv
-// entry with valueFrom (which only Kubernetes resolves) is an error. None is dropped silently.
+// keys in a profile are CONFIG_IGNORED warnings of config check, naming the profile. An extraEnv
+// entry with valueFrom (which only Kubernetes resolves) is a warning of config check and an error
+// at `nbhub start` with the local spawner: a values file checked on its own runs with the default
+// kind (local), but the Helm chart runs it as kubernetes, where valueFrom is fine. None is dropped
+// silently.
 import type { ConfigFinding, ConfigPath } from './errors.ts';
 import type { Config } from './schema.ts';
 import { isDefaultValue } from './z2jh/defaults.ts';
@@ -45,6 +48,15 @@ export const LOCAL_PROFILE_KEYS = ['cmd', 'args', 'default_url', 'environment', 
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+export const VALUE_FROM_PROBLEM = 'takes its value from Kubernetes (valueFrom), which the local spawner cannot resolve; give the value itself, or use singleuser.authStateEnv';
+
+/** singleuser.extraEnv names whose value is a Kubernetes EnvVar body (valueFrom). */
+export function valueFromEntries(config: Config): string[] {
+  return Object.entries(config.singleuser.extraEnv)
+    .filter(([, v]) => isObj(v))
+    .map(([k]) => k);
+}
+
 /**
  * singleuser keys set (to something other than their default) that the local spawner ignores.
  * Reported in the hub's log when the local spawner starts, not by config check: chart values
@@ -73,20 +85,15 @@ export function checkLocalSpawner(config: Config): ConfigFinding[] {
     );
     return out;
   }
-  for (const [name, v] of Object.entries(su.extraEnv)) {
-    if (isObj(v)) {
-      out.push({
-        path: ['singleuser', 'extraEnv', name],
-        message: 'takes its value from Kubernetes (valueFrom), which the local spawner cannot resolve; give the value itself, or use singleuser.authStateEnv',
-      });
-    }
+  for (const name of valueFromEntries(config)) {
+    out.push({ path: ['singleuser', 'extraEnv', name], message: `${VALUE_FROM_PROBLEM}; nbhub start refuses it with spawner.kind local (the Helm chart, which runs kubernetes, resolves it)`, warning: 'CONFIG_IGNORED' });
   }
   su.profileList.forEach((p, i) =>
     forEachOverride(p, i, (o, path) => {
       for (const [k, v] of Object.entries(o)) {
         if (k === 'environment' && isObj(v)) {
           for (const [name, x] of Object.entries(v)) {
-            if (isObj(x)) out.push({ path: [...path, k, name], message: `(profile ${JSON.stringify(p.display_name)}) takes its value from Kubernetes (valueFrom), which the local spawner cannot resolve` });
+            if (isObj(x)) out.push({ path: [...path, k, name], message: `(profile ${JSON.stringify(p.display_name)}) ${VALUE_FROM_PROBLEM}; the local spawner leaves it unset`, warning: 'CONFIG_IGNORED' });
           }
         }
         if ((LOCAL_PROFILE_KEYS as readonly string[]).includes(k)) continue;

@@ -7,7 +7,7 @@ import type { Config } from '../config/index.ts';
 import type { Spawner } from '../spawner/types.ts';
 import { LocalProcessSpawner } from '../spawner/local.ts';
 import { localSettingsResolver } from '../spawner/localProfiles.ts';
-import { ignoredByLocalSpawner } from '../config/localSpawnerChecks.ts';
+import { ignoredByLocalSpawner, VALUE_FROM_PROBLEM, valueFromEntries } from '../config/localSpawnerChecks.ts';
 import { createKubernetesSpawner } from '../spawner/kubernetes/index.ts';
 import { HubError } from './errors.ts';
 
@@ -41,6 +41,10 @@ export function buildSpawner(config: Config, dataDir: string, logger: Logger): S
   switch (config.spawner.kind) {
     case 'local': {
       const l = config.spawner.local;
+      const valueFrom = valueFromEntries(config);
+      if (valueFrom.length) {
+        throw new HubError(500, `singleuser.extraEnv.${valueFrom[0]} ${VALUE_FROM_PROBLEM} (spawner.kind is local)`);
+      }
       const ignored = ignoredByLocalSpawner(config);
       if (ignored.length) logger.warn({ keys: ignored }, `the local spawner ignores ${ignored.join(', ')}: they only configure Kubernetes user pods`);
       return new LocalProcessSpawner({
