@@ -14,6 +14,7 @@ import { registerGroupsApi } from './api/groups.ts';
 import { registerServicesApi } from './api/services.ts';
 import { registerProxyApi } from './api/proxy.ts';
 import { registerAuthorizationsApi } from './api/authorizations.ts';
+import { registerSharesApi } from './api/shares.ts';
 import { registerMetricsApi, registerRequestMetrics } from './api/metrics.ts';
 import { registerOAuthProvider } from './oauth.ts';
 import { registerPages } from './pages/index.ts';
@@ -71,6 +72,7 @@ export function buildHttpApp(ctx: HubContext): FastifyInstance {
       registerServicesApi(hub, ctx);
       registerProxyApi(hub, ctx);
       registerAuthorizationsApi(hub, ctx);
+      registerSharesApi(hub, ctx);
       registerMetricsApi(hub, ctx);
       registerOAuthProvider(hub, ctx);
       registerPages(hub, ctx);

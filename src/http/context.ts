@@ -9,6 +9,7 @@ import type { ProfileFormModel } from '../spawner/kubernetes/profiles.ts';
 import type { AuthStates } from '../hub/authStates.ts';
 import type { AuthRefresher } from '../hub/authRefresh.ts';
 import type { HubMetrics } from '../hub/metrics.ts';
+import type { ShareStore } from '../store/shares.ts';
 
 export interface ServiceInfo {
   name: string;
@@ -72,6 +73,8 @@ export interface HubContext {
   slowStopTimeoutMs: number;
   /** The spawn options form (singleuser.profileList), or null when there is nothing to choose. */
   spawnForm: ProfileFormModel | null;
+  /** Shares and share codes (sharing); absent: the sharing endpoints answer 404. */
+  shares?: ShareStore;
   /** Prometheus metrics (/hub/metrics); null: not served. */
   metrics?: HubMetrics | null;
   /** /hub/metrics needs read:metrics (hub.authenticatePrometheus, default true). */

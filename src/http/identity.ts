@@ -6,6 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Store, TokenRecord } from '../store/types.ts';
 import type { ScopeSet } from './authz.ts';
 import { ownerScopes, tokenScopes, checkTokenScopes, rolesFor, type RoleTable, type RoleHolder } from '../domain/roles.ts';
+import { expandScopes, union } from '../domain/scopes.ts';
 import { hashToken } from '../hub/tokens.ts';
 import type { ActiveSession } from './session.ts';
 
@@ -55,7 +56,17 @@ export class IdentityCache {
     private readonly services: ReadonlyMap<string, ServiceOwner>,
     readonly roles: RoleTable,
     private readonly now: () => Date,
+    /** Raw scopes shared with a user directly or through their groups (sharing); none when absent. */
+    private readonly sharedScopes?: (user: string, groups: readonly string[]) => Promise<string[]>,
   ) {}
+
+  /** The owner's scopes: their roles', plus what was shared with them. */
+  private async ownerScopeSet(owner: RoleHolder) {
+    const fromRoles = ownerScopes(owner, this.roles);
+    if (owner.kind !== 'user' || !this.sharedScopes) return fromRoles;
+    const shared = await this.sharedScopes(owner.name, owner.groups ?? []);
+    return shared.length ? union(fromRoles, expandScopes(shared, owner)) : fromRoles;
+  }
 
   /** Role names of a user or service (for API models). */
   rolesOf(holder: RoleHolder): string[] {
@@ -91,7 +102,7 @@ export class IdentityCache {
     if (!owner) return null;
     return {
       ...owner,
-      scopes: tokenScopes(rec.scopes, owner, ownerScopes(owner, this.roles)),
+      scopes: tokenScopes(rec.scopes, owner, await this.ownerScopeSet(owner)),
       via: 'token',
       token: rec,
       sessionId: rec.sessionId,
@@ -101,7 +112,7 @@ export class IdentityCache {
   async fromSession(s: ActiveSession): Promise<Identity | null> {
     const owner = await this.owner('user', s.userName);
     if (!owner) return null;
-    return { ...owner, scopes: ownerScopes(owner, this.roles), via: 'cookie', token: null, sessionId: s.sessionId };
+    return { ...owner, scopes: await this.ownerScopeSet(owner), via: 'cookie', token: null, sessionId: s.sessionId };
   }
 
   private async owner(kind: 'user' | 'service', name: string): Promise<Omit<Identity, 'scopes' | 'via' | 'token' | 'sessionId'> | null> {

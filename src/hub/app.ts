@@ -23,6 +23,7 @@ import { syncServiceTokens } from './services.ts';
 import { planServices, serviceEnv, serviceRoutes, storeServicePlans } from './serviceSetup.ts';
 import { ManagedServices } from './managedServices.ts';
 import { checkUpgradeAllowed, dbUrlWithPassword } from './dbSettings.ts';
+import { ShareStore } from '../store/shares.ts';
 import { HubMetrics, instrumentProxy, instrumentReconciler, instrumentServers } from './metrics.ts';
 import { RouteReconciler } from './reconcile.ts';
 import { Culler } from './culler.ts';
@@ -116,7 +117,9 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     services.set(p.name, { name: p.name, admin: p.admin, url: p.url, display: p.display, info: p.info, prefix: p.prefix, command: p.command, pid: () => managedServices.pid(p.name) });
   }
   const roles = loadRoles(config.hub.loadRoles, 'hub.loadRoles', { adminAccess: config.auth.admin.access });
-  const identities = new IdentityCache(store, services, roles, now);
+  // sharing: scopes shared with a user (directly or through a group) join their own
+  const shareStore = new ShareStore(store.db);
+  const identities = new IdentityCache(store, services, roles, now, (user, groups) => shareStore.scopesSharedWith(user, groups));
   const auth = await buildAuth(config, store, logger);
   if (o.authenticator) auth.authenticator = o.authenticator;
 
@@ -239,6 +242,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
     slowStopTimeoutMs: 10_000,
     bootstrap: auth.bootstrap,
     syncRoutes: () => syncRoutes(),
+    shares: shareStore,
     metrics,
     authenticatePrometheus: config.hub.authenticatePrometheus !== false,
     requestShutdown: (o) => void shutdown(o),

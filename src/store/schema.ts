@@ -175,4 +175,31 @@ export interface Database {
   server_progress: ServerProgressTable;
   hub_replicas: HubReplicasTable;
   hub_leases: HubLeasesTable;
+  shares: SharesTable;
+  share_codes: ShareCodesTable;
+}
+
+/** Migration 0004: a user's or group's scopes on one server of an owner (JupyterHub sharing). */
+export interface SharesTable {
+  id: AutoId;
+  owner_id: number;
+  server_name: string;
+  user_id: number | null;
+  group_id: number | null;
+  /** JSON list of raw scopes, each filtered to the server. */
+  scopes: string;
+  created: Millis;
+}
+
+/** Migration 0004: expiring share codes, stored as sha256 hashes. */
+export interface ShareCodesTable {
+  id: AutoId;
+  owner_id: number;
+  server_name: string;
+  code_hash: string;
+  scopes: string;
+  created: Millis;
+  expires: Millis;
+  last_exchanged: NullableMillis;
+  exchange_count: Generated<number>;
 }

@@ -162,25 +162,24 @@ test('shutdown conforms (its 400 for a bad flag; the shutdown itself is in proxy
   await run({ method: 'POST', spec: '/shutdown', path: '/shutdown', body: { servers: 'maybe' }, status: 400, denied: [403] });
 });
 
-const SHARING = [
-  'GET /users/{name}/shared',
-  'GET /users/{name}/shared/{owner}/{server_name}',
-  'DELETE /users/{name}/shared/{owner}/{server_name}',
-  'GET /groups/{name}/shared',
-  'GET /groups/{name}/shared/{owner}/{server_name}',
-  'DELETE /groups/{name}/shared/{owner}/{server_name}',
-  'GET /shares/{owner}',
-  'GET /shares/{owner}/{server_name}',
-  'POST /shares/{owner}/{server_name}',
-  'PATCH /shares/{owner}/{server_name}',
-  'DELETE /shares/{owner}/{server_name}',
-  'GET /share-codes/{owner}',
-  'GET /share-codes/{owner}/{server_name}',
-  'POST /share-codes/{owner}/{server_name}',
-  'DELETE /share-codes/{owner}/{server_name}',
-];
-test('sharing (/shares, /share-codes, …/shared)', { todo: 'not implemented in nbhub yet' }, () => {
-  for (const op of SHARING) covered.add(op);
+test('sharing conforms (shares, shared-with lists, share codes)', async () => {
+  await t.api.call('POST', '/groups/sharers', { users: ['bob'] });
+  await run({ method: 'POST', spec: '/shares/{owner}/{server_name}', path: '/shares/alice/', body: { user: 'bob' }, status: 200 });
+  await run({ method: 'POST', spec: '/shares/{owner}/{server_name}', path: '/shares/alice/', body: { group: 'sharers' }, status: 200 });
+  await run({ method: 'GET', spec: '/shares/{owner}', path: '/shares/alice', status: 200 });
+  await run({ method: 'GET', spec: '/shares/{owner}/{server_name}', path: '/shares/alice/', status: 200 });
+  await run({ method: 'GET', spec: '/users/{name}/shared', path: '/users/bob/shared', status: 200 });
+  await run({ method: 'GET', spec: '/users/{name}/shared/{owner}/{server_name}', path: '/users/bob/shared/alice/', status: 200 });
+  await run({ method: 'GET', spec: '/groups/{name}/shared', path: '/groups/sharers/shared', status: 200 });
+  await run({ method: 'GET', spec: '/groups/{name}/shared/{owner}/{server_name}', path: '/groups/sharers/shared/alice/', status: 200 });
+  await run({ method: 'DELETE', spec: '/groups/{name}/shared/{owner}/{server_name}', path: '/groups/sharers/shared/alice/', status: 204 });
+  await run({ method: 'PATCH', spec: '/shares/{owner}/{server_name}', path: '/shares/alice/', body: { user: 'bob', scopes: ['read:servers'] }, status: 200 });
+  await run({ method: 'DELETE', spec: '/users/{name}/shared/{owner}/{server_name}', path: '/users/bob/shared/alice/', status: 204 });
+  await run({ method: 'DELETE', spec: '/shares/{owner}/{server_name}', path: '/shares/alice/', status: 204 });
+  await run({ method: 'POST', spec: '/share-codes/{owner}/{server_name}', path: '/share-codes/alice/', body: { expires_in: 600 }, status: 200 });
+  await run({ method: 'GET', spec: '/share-codes/{owner}', path: '/share-codes/alice', status: 200 });
+  await run({ method: 'GET', spec: '/share-codes/{owner}/{server_name}', path: '/share-codes/alice/', status: 200 });
+  await run({ method: 'DELETE', spec: '/share-codes/{owner}/{server_name}', path: '/share-codes/alice/', status: 204 });
 });
 
 test('the checker itself refuses wrong shapes and undocumented statuses', () => {
@@ -190,7 +189,7 @@ test('the checker itself refuses wrong shapes and undocumented statuses', () => 
   assert.throws(() => conforms('GET', '/users/{name}', 418, {}), /does not document/);
 });
 
-test('every operation of the description is exercised above (sharing as todo)', () => {
+test('every operation of the description is exercised above', () => {
   const all: string[] = [];
   for (const [p, ops] of Object.entries(spec.paths as Record<string, Record<string, unknown>>)) {
     for (const m of Object.keys(ops)) if (['get', 'post', 'put', 'patch', 'delete'].includes(m)) all.push(`${m.toUpperCase()} ${p}`);

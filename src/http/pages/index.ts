@@ -8,6 +8,7 @@ import { registerSpawnPages } from './spawn.ts';
 import { registerUserUrlPages } from './userUrl.ts';
 import { registerErrorPages } from './error.ts';
 import { registerNativeAccountPages } from './nativeAccounts.ts';
+import { registerAcceptSharePages } from './acceptShare.ts';
 
 export function registerPages(app: FastifyInstance, ctx: HubContext): void {
   registerLoginPages(app, ctx);
@@ -17,4 +18,5 @@ export function registerPages(app: FastifyInstance, ctx: HubContext): void {
   registerUserUrlPages(app, ctx);
   registerErrorPages(app, ctx);
   registerNativeAccountPages(app, ctx);
+  registerAcceptSharePages(app, ctx);
 }

@@ -9,6 +9,7 @@ import { StoreMigrationError } from '../types.ts';
 import * as m0001 from './0001_initial.ts';
 import * as m0002 from './0002_auth_refreshed.ts';
 import * as m0003 from './0003_server_lifecycle.ts';
+import * as m0004 from './0004_sharing.ts';
 
 type MigrationStep = (db: Kysely<unknown>, d: DialectAdapter) => Promise<void>;
 
@@ -16,6 +17,7 @@ const STEPS: Record<string, MigrationStep> = {
   '0001_initial': m0001.up,
   '0002_auth_refreshed': m0002.up,
   '0003_server_lifecycle': m0003.up,
+  '0004_sharing': m0004.up,
 };
 
 export const MIGRATION_TABLE = 'nbhub_migration';
