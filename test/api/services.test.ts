@@ -5,14 +5,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { cacheDir } from '../../src/hub/spawnerSetup.ts';
 import { freePort } from '../support/nbhubProcess.ts';
-import { startTestHub, login, waitFor, type TestHub, type CookieJar } from './support.ts';
+import { startTestHub, login, waitFor, type TestHub } from './support.ts';
+import { follow } from '../support/navigate.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VENV_PYTHON = path.join(cacheDir(), 'venv', 'bin', 'python');
@@ -99,44 +99,6 @@ test('the stock idle culler runs as a managed service, culls an idle server and 
   await waitFor('the restarted culler to stop sleepy2', () => t.hub.servers.phase('sleepy2', '') === 'stopped', 60_000);
 });
 
-/**
- * One browser navigation with the jar's cookies (node:http: fetch always says Sec-Fetch-Mode:
- * cors, and HubOAuth accepts its cookie without an xsrf token only on navigations).
- */
-function navigate(jar: CookieJar, url: string): Promise<Response> {
-  const u = new URL(url);
-  const headers: Record<string, string> = { 'Sec-Fetch-Mode': 'navigate', 'Sec-Fetch-Site': 'same-origin' };
-  const c = jar.header(u.pathname);
-  if (c) headers.cookie = c;
-  return new Promise((resolve, reject) => {
-    const req = http.get(u, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (b: Buffer) => chunks.push(b));
-      res.on('end', () => {
-        const h = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) for (const one of Array.isArray(v) ? v : v === undefined ? [] : [v]) h.append(k, one);
-        const r = new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode, headers: h });
-        jar.take(r);
-        resolve(r);
-      });
-    });
-    req.on('error', reject);
-  });
-}
-
-/** Follows redirects by hand, up to 10 hops. */
-async function follow(jar: CookieJar, url: string): Promise<Response> {
-  let next = url;
-  for (let i = 0; i < 10; i++) {
-    const res = await navigate(jar, next);
-    const loc = res.headers.get('location');
-    if (res.status < 300 || res.status >= 400 || !loc) return res;
-    await res.arrayBuffer();
-    next = new URL(loc, next).toString();
-  }
-  throw new Error(`more than 10 redirects from ${url}`);
-}
-
 test('a HubOAuth service behind /services/whoami/ logs alice in through the hub and sees her name', { skip }, async () => {
   await t.createUsers('alice', 'mallory');
   await waitFor('the whoami service', async () => {
@@ -147,14 +109,14 @@ test('a HubOAuth service behind /services/whoami/ logs alice in through the hub 
     }
   });
   const jar = await login(t.url, 'alice');
-  const res = await follow(jar, `${t.url}services/whoami/`);
+  const { res } = await follow(jar, `${t.url}services/whoami/`);
   const text = await res.text();
   assert.equal(res.status, 200, text);
   assert.deepEqual(JSON.parse(text), { name: 'alice', kind: 'user' });
 
   // mallory holds no access:services!service=whoami: the hub refuses her at authorize
   const other = await login(t.url, 'mallory');
-  const refused = await follow(other, `${t.url}services/whoami/`);
+  const { res: refused } = await follow(other, `${t.url}services/whoami/`);
   await refused.arrayBuffer();
   assert.equal(refused.status, 403);
 });
