@@ -121,7 +121,11 @@ export class LocalProcessSpawner implements Spawner {
       writeSync(fd, `[nbhub] ${this.o.now().toISOString()} starting ${cmd[0]} as ${account.name} on port ${port}\n`);
       if (this.limits.enforced) {
         // The wrapper execs the command: check it here so a missing one is still named.
-        if (!findCommand(cmd[0], env.PATH)) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+        // Resolved as the account would find it (the wrapper's own PATH lookup happens after
+        // dropping to it), so it is also named when missing.
+        const resolved = findCommand(cmd[0], env.PATH, this.accounts ? account : null);
+        if (!resolved) throw Object.assign(new Error('not found'), { code: 'ENOENT' });
+        fullCmd[0] = resolved;
         cgroup = await this.limits.create(`${spec.userName}${spec.serverName ? `-${spec.serverName}` : ''}`, limits, `user ${spec.userName}`);
       }
       const argv = cgroup ? this.limits.wrap(cgroup, fullCmd, this.accounts ? account : null) : fullCmd;

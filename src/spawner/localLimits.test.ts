@@ -13,7 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { Cgroups, CgroupError, cpuUsageMicros, groupExists, groupPids, memoryLimit, oomKills, parseCgroupRef, readCgroupMounts, type CgroupRef } from './cgroups.ts';
 import { LocalProcessSpawner, type LocalProcessSpawnerOptions } from './local.ts';
-import { LimitsUnavailableError, LocalLimitEnforcer } from './localLimits.ts';
+import { findCommand, LimitsUnavailableError, LocalLimitEnforcer } from './localLimits.ts';
 import type { SpawnSpec, StartResult } from './types.ts';
 import { accountNameFor, deleteUnixAccount } from './unixAccounts.ts';
 
@@ -268,5 +268,29 @@ describe('cgroup v2 (files written, on a stand-in tree: this machine mounts v1)'
     assert.throws(() => Cgroups.detect({ mounts: [], isRoot: true }), /no cgroup file system is mounted/);
     const mounts = readCgroupMounts('35 24 0:30 / /nonexistent-cg2 rw - cgroup2 cgroup2 rw\n');
     assert.throws(() => Cgroups.detect({ mounts, isRoot: true }), /does not offer the memory, cpu, pids controller/);
+  });
+});
+
+describe('findCommand: the wrapper gets the command the account itself can run', () => {
+  it('skips a root-only PATH entry (a pyenv shim under /root) and scripts the account cannot read', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to make root-only directories');
+    const base = await fsp.mkdtemp(path.join(tmpdir(), 'nbhub-find-'));
+    t.after(() => fsp.rm(base, { recursive: true, force: true }));
+    await fsp.chmod(base, 0o755);
+    const rootOnly = path.join(base, 'root-only');
+    const shared = path.join(base, 'shared');
+    const unreadable = path.join(base, 'unreadable');
+    for (const [dir, mode] of [[rootOnly, 0o700], [shared, 0o755], [unreadable, 0o755]] as const) {
+      await fsp.mkdir(dir);
+      await fsp.chmod(dir, mode);
+      await fsp.writeFile(path.join(dir, 'tool'), '#!/bin/sh\necho hi\n');
+      await fsp.chmod(path.join(dir, 'tool'), dir === unreadable ? 0o711 : 0o755);
+    }
+    const nobody = { uid: 65534, gid: 65534 };
+    assert.equal(findCommand('tool', `${rootOnly}:${shared}`, null), path.join(rootOnly, 'tool'));
+    assert.equal(findCommand('tool', `${rootOnly}:${shared}`, nobody), path.join(shared, 'tool'));
+    assert.equal(findCommand('tool', `${rootOnly}:${unreadable}`, nobody), null);
+    assert.equal(findCommand(path.join(rootOnly, 'tool'), undefined, nobody), null);
+    assert.equal(findCommand('sh', '/usr/bin:/bin', nobody), '/usr/bin/sh');
   });
 });

@@ -8,7 +8,7 @@
 // leave a window in which the server could fork children that stay outside the group (and v1
 // moves only the one task); with the wrapper every process of the server starts inside it. The
 // pid (and so the state's pid/start time) is the same before and after exec.
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { parseSize } from '../config/quantity.ts';
@@ -150,18 +150,54 @@ export function limitText(v: string | number | null): string | null {
  * Whether `cmd` can be run: the wrapper execs it, so a missing command would otherwise show up
  * only as exit 127; this keeps "command not found" a spawn error with the command's name.
  */
-export function findCommand(cmd: string, envPath: string | undefined): string | null {
-  const ok = (p: string) => {
-    try {
-      accessSync(p, fsConstants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  };
+export function findCommand(cmd: string, envPath: string | undefined, runAs: { uid: number; gid: number } | null = null): string | null {
+  const ok = (p: string) => (runAs ? runnableBy(p, runAs) : accessible(p, fsConstants.X_OK));
   if (cmd.includes('/')) return ok(cmd) ? cmd : null;
   for (const dir of (envPath ?? '/usr/local/bin:/usr/bin:/bin').split(':')) {
     if (dir && ok(path.join(dir, cmd))) return path.join(dir, cmd);
   }
   return null;
+}
+
+function accessible(p: string, mode: number): boolean {
+  try {
+    accessSync(p, mode);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether `account` (not the root hub) may run `file`: every directory above it searchable and the
+ * file executable by that uid/gid, and readable too when it is a script. The wrapper's exec looks
+ * PATH up as the account, where a root-only directory early in the hub's PATH (e.g. a pyenv shim
+ * under /root) would otherwise be taken and fail as "Permission denied"; so the command is
+ * resolved here and handed to the wrapper as an absolute path.
+ */
+function runnableBy(file: string, account: { uid: number; gid: number }): boolean {
+  const allows = (st: { uid: number; gid: number; mode: number }, bit: number) =>
+    st.uid === account.uid ? (st.mode & (bit << 6)) !== 0 : st.gid === account.gid ? (st.mode & (bit << 3)) !== 0 : (st.mode & bit) !== 0;
+  try {
+    const abs = path.resolve(file);
+    const parts = abs.split('/').filter(Boolean);
+    for (let i = 0; i < parts.length; i++) {
+      if (!allows(statSync(`/${parts.slice(0, i).join('/')}`), 1)) return false;
+    }
+    const st = statSync(abs);
+    if (!st.isFile() || !allows(st, 1)) return false;
+    return !isScript(abs) || allows(st, 4);
+  } catch {
+    return false;
+  }
+}
+
+function isScript(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    return readSync(fd, head, 0, 2, 0) === 2 && head.toString('latin1') === '#!';
+  } finally {
+    closeSync(fd);
+  }
 }
