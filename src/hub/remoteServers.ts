@@ -1,8 +1,8 @@
 // What this replica knows of the servers other hub replicas are working on (issue 13): their
 // lifecycle states read from the database, and progress streams that follow the events the
-// owning replica writes there. Polled while another replica is alive (SQLite, MySQL and
-// PostgreSQL alike; a LISTEN/NOTIFY wake-up for PostgreSQL is not built yet); with a single
-// replica it stays idle and costs nothing.
+// owning replica writes there. Read while another replica is alive: woken by the database's
+// change feed where there is one (PostgreSQL LISTEN/NOTIFY; then polled only as a safety net),
+// polled every pollMs otherwise (SQLite, MySQL). With a single replica it stays idle.
 import type { Logger } from 'pino';
 import type { Store } from '../store/types.ts';
 import type { ServerState } from '../domain/serverState.ts';
@@ -24,6 +24,9 @@ interface Follower {
 
 const key = (u: string, s: string) => `${u}/${s}`;
 
+/** With a change feed, polling only catches what a dropped listening connection missed. */
+const SAFETY_POLL_MS = 2000;
+
 export interface RemoteServersDeps {
   store: Store;
   replicaId: string;
@@ -38,26 +41,51 @@ export class RemoteServers {
   private readonly followers = new Map<string, Follower>();
   private timer: NodeJS.Timeout | null = null;
   private refreshing: Promise<void> | null = null;
+  private unwatch: Promise<(() => Promise<void>) | null> | null = null;
+  /** A wake-up arrived while reading: read once more when done. */
+  private again = false;
 
   constructor(private readonly d: RemoteServersDeps) {}
 
   /** Polls while `on`; switched by the heartbeat when other replicas come and go. */
   setActive(on: boolean): void {
     if (on && !this.timer) {
-      this.timer = setInterval(() => void this.refresh(), this.d.pollMs);
-      this.timer.unref();
+      this.poll(this.d.pollMs);
       void this.refresh();
+      this.unwatch = this.d.store.watchServers(() => void this.refresh()).then(
+        (stop) => {
+          if (stop && this.timer) this.poll(Math.max(this.d.pollMs, SAFETY_POLL_MS));
+          return stop;
+        },
+        (err) => {
+          this.d.logger.warn({ err }, 'no change feed from the database: polling');
+          return null;
+        },
+      );
     } else if (!on && this.timer) {
       clearInterval(this.timer);
       this.timer = null;
+      const unwatch = this.unwatch;
+      this.unwatch = null;
+      void unwatch?.then((stop) => stop?.());
       this.servers = new Map();
       for (const f of this.followers.values()) f.log.push({ progress: 100, failed: true, message: 'The hub replica starting this server is gone' });
       this.followers.clear();
     }
   }
 
+  /** How many active servers other replicas hold (as last read; 0 while idle). */
+  get size(): number {
+    return this.servers.size;
+  }
+
   state(userName: string, serverName: string): ServerState | undefined {
     return this.servers.get(key(userName, serverName))?.state;
+  }
+
+  /** The server's row id, when another replica holds it (as last read). */
+  idOf(userName: string, serverName: string): number | undefined {
+    return this.servers.get(key(userName, serverName))?.id;
   }
 
   /** A progress stream following another replica's spawn (replayed from its first event), if there is one. */
@@ -81,17 +109,31 @@ export class RemoteServers {
     return f.log;
   }
 
-  /** One poll; concurrent calls share the poll in flight. */
+  private poll(everyMs: number): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => void this.refresh(), everyMs);
+    this.timer.unref();
+  }
+
+  /** One read; concurrent calls share the read in flight (a wake-up during it reads again after). */
   refresh(): Promise<void> {
-    this.refreshing ??= this.poll()
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = this.read()
       .catch((err) => this.d.logger.warn({ err }, 'reading the servers of other replicas failed'))
       .finally(() => {
         this.refreshing = null;
+        if (this.again) {
+          this.again = false;
+          void this.refresh();
+        }
       });
     return this.refreshing;
   }
 
-  private async poll(): Promise<void> {
+  private async read(): Promise<void> {
     const next = new Map<string, Remote>();
     for (const r of await this.d.store.listActiveServers()) {
       if (!r.claim || r.claim.owner === this.d.replicaId) continue;

@@ -132,8 +132,9 @@ export class ServerManager {
     return this.stateOf(userName, serverName)?.phase ?? 'stopped';
   }
 
+  /** Active servers of this replica and (as last read) of the others. */
   activeCount(): number {
-    return this.runtimes.size;
+    return this.runtimes.size + this.remote.size;
   }
 
   progressOf(userName: string, serverName: string): ProgressLog | undefined {
@@ -159,8 +160,15 @@ export class ServerManager {
       if (!refused.ok && refused.error.code === 'stop-pending') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
       throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
     }
+    // held by another replica (as last read): answer as for a local one, before the limit
+    const elsewhere = this.remote.state(userName, serverName);
+    const elsewhereId = this.remote.idOf(userName, serverName);
+    if (elsewhere && elsewhereId !== undefined) {
+      const refused = transition(elsewhere, { type: 'request-spawn', position: 1 }, this.d.now());
+      if (!refused.ok) return this.answerForElsewhere(refused.error.code, userName, serverName, elsewhereId);
+    }
     const limit = this.d.settings.activeServerLimit;
-    if (limit && this.runtimes.size >= limit) {
+    if (limit && this.activeCount() >= limit) {
       throw new HubError(429, 'Active user limit exceeded. Try again in a few minutes.', undefined, { 'Retry-After': '30' });
     }
     const progress = new ProgressLog((m) => {
@@ -184,16 +192,21 @@ export class ServerManager {
     if (refused) {
       if (this.runtimes.get(k) === rt) this.runtimes.delete(k);
       this.remote.setActive(true);
-      if (refused.code === 'already-running') throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
-      if (refused.code === 'stop-pending') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
-      const follower = this.remote.followSpawn(userName, serverName, refused.serverId);
-      return { progress: follower, settled: new Promise((resolve) => follower.subscribe((m) => (m.ready || m.failed) && resolve())) };
+      return this.answerForElsewhere(refused.code, userName, serverName, refused.serverId);
     }
     this.lastProgress.delete(k);
     rt.settled = this.runSpawn(rt, userOptions).catch((e) => {
       this.d.logger.error({ err: e, user: userName }, 'unexpected error in spawn');
     });
     return rt;
+  }
+
+  /** A spawn request for a server another replica holds: follow its spawn, or refuse as for a local one. */
+  private answerForElsewhere(code: string, userName: string, serverName: string, serverId: number): SpawnHandle {
+    if (code === 'already-running') throw new HubError(400, `${serverLabel(userName, serverName)} is already running`);
+    if (code === 'stop-pending') throw new HubError(400, `${serverLabel(userName, serverName)} is stopping, please wait`);
+    const follower = this.remote.followSpawn(userName, serverName, serverId);
+    return { progress: follower, settled: new Promise((resolve) => follower.subscribe((m) => void ((m.ready || m.failed) && resolve()))) };
   }
 
   private async runSpawn(rt: Runtime, userOptions: Record<string, unknown>): Promise<void> {

@@ -29,6 +29,11 @@ export interface Connection {
   dialect: DialectAdapter;
   /** Where the data lives, safe to log (no credentials, no query string). */
   location: string;
+  /**
+   * PostgreSQL only: a dedicated connection LISTENing on `channel`; `onNotify` runs for each
+   * NOTIFY. Resolves to a function that closes it.
+   */
+  listen?: (channel: string, onNotify: () => void) => Promise<() => Promise<void>>;
 }
 
 export const SQLITE_FILE_NAME = 'nbhub.sqlite';
@@ -96,6 +101,14 @@ function postgresConnection(url: URL, opts: OpenStoreOptions): Connection {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     dialect: dialectAdapter('postgres'),
     location: safeLocation(url),
+    listen: async (channel, onNotify) => {
+      const client = new pg.Client({ connectionString: url.href });
+      client.on('error', (err) => opts.logger.warn({ err: err.message, channel }, 'postgres: listening connection error'));
+      client.on('notification', () => onNotify());
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return () => client.end().catch(() => undefined);
+    },
   };
 }
 

@@ -49,8 +49,11 @@ export class SqlStore implements Store {
   /** Where the data lives, without credentials. */
   readonly location: string;
 
+  private readonly listen: Connection['listen'];
+
   constructor(conn: Connection, logger: Logger) {
     this.ctx = { db: conn.db, dialect: conn.dialect };
+    this.listen = conn.listen;
     this.location = conn.location;
     this.logger = logger;
   }
@@ -167,6 +170,9 @@ export class SqlStore implements Store {
   }
   listServerProgress(id: number, afterId?: number): Promise<ServerProgressRecord[]> {
     return lifecycle.listServerProgress(this.ctx, id, afterId);
+  }
+  async watchServers(onChange: () => void): Promise<(() => Promise<void>) | null> {
+    return this.listen ? this.listen(lifecycle.SERVERS_CHANNEL, onChange) : null;
   }
 
   // hub replicas and singleton leases

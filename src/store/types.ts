@@ -62,8 +62,8 @@ export interface ServerTransition {
   event: ServerEvent;
   now: Date;
   /**
-   * Only this replica may apply the event: refused with code 'claimed' when another replica
-   * holds an unexpired claim. Omitted: applied whoever holds the claim.
+   * Only this replica may apply the event: an event the state machine accepts is refused with
+   * code 'claimed' when another replica holds an unexpired claim. Omitted: whoever holds it.
    */
   asOwner?: string;
   /** The claim after the transition: set, null to release, omitted to keep. */
@@ -333,6 +333,12 @@ export interface Store {
   appendServerProgress(id: number, event: Record<string, unknown>, at: Date): Promise<ServerProgressRecord>;
   /** The current attempt's events with id > `afterId`, oldest first. */
   listServerProgress(id: number, afterId?: number): Promise<ServerProgressRecord[]>;
+  /**
+   * Calls `onChange` soon after any replica's transitionServer or appendServerProgress (PostgreSQL
+   * LISTEN/NOTIFY). null where the database has no change feed (SQLite, MySQL): poll instead.
+   * Resolves to a function that stops watching.
+   */
+  watchServers(onChange: () => void): Promise<(() => Promise<void>) | null>;
 
   // hub replicas and singleton leases
   /** Records the replica's heartbeat (registering it on the first call). */

@@ -32,7 +32,7 @@ async function readProgress(url: string, token: string): Promise<Array<Record<st
 export async function progressScenario(kind: 'postgres' | 'mysql'): Promise<void> {
   const db = await sharedDatabase(kind);
   const store = db.store;
-  const hubs = await hubReplicas({ ids: ['replica-a', 'replica-b'], dbYaml: db.dbYaml, heartbeatMs: 500 });
+  const hubs = await hubReplicas({ ids: ['replica-a', 'replica-b'], dbYaml: db.dbYaml, heartbeatMs: 500, hubYaml: ['activeServerLimit: 1'] });
 
   after(async () => {
     await hubs.stop();
@@ -48,6 +48,7 @@ export async function progressScenario(kind: 'postgres' | 'mysql'): Promise<void
     const apiA = new HubApi(a.url, hubs.serviceToken);
     const apiB = new HubApi(b.url, hubs.serviceToken);
     assert.equal((await apiA.call('POST', '/users/alice')).status, 201);
+    assert.equal((await apiA.call('POST', '/users/bob')).status, 201);
     const spawnOnA = apiA.call('POST', '/users/alice/server');
 
     // B learns of A's spawn from the database and reports it pending
@@ -81,6 +82,10 @@ export async function progressScenario(kind: 'postgres' | 'mysql'): Promise<void
       }, 60_000);
       assert.equal(typeof ((await res.json()) as { version?: unknown }).version, 'string');
     }
+
+    // hub.activeServerLimit (1) counts the servers of every replica: B refuses bob's while alice's runs on A
+    const overLimit = await apiB.call('POST', '/users/bob/server');
+    assert.equal(overLimit.status, 429, JSON.stringify(overLimit.body));
 
     // B stops the server A started: the process ends, both proxies drop the route, A lets go
     const pid = row?.spawnerState.pid as number;

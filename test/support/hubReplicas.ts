@@ -17,7 +17,7 @@ export interface HubReplicas {
   stop(): Promise<void>;
 }
 
-export async function hubReplicas(o: { ids: string[]; dbYaml: string[]; heartbeatMs: number }): Promise<HubReplicas> {
+export async function hubReplicas(o: { ids: string[]; dbYaml: string[]; heartbeatMs: number; hubYaml?: string[] }): Promise<HubReplicas> {
   const ports = new Map<string, number>();
   for (const id of o.ids) ports.set(id, await freePort());
   const service = net.createServer((client) => {
@@ -43,7 +43,7 @@ export async function hubReplicas(o: { ids: string[]; dbYaml: string[]; heartbea
   return {
     serviceToken,
     async start(id) {
-      const hub = [...o.dbYaml, `port: ${ports.get(id)}`, `connectUrl: http://127.0.0.1:${servicePort}`];
+      const hub = [...o.dbYaml, ...(o.hubYaml ?? []), `port: ${ports.get(id)}`, `connectUrl: http://127.0.0.1:${servicePort}`];
       const configYaml = e2eConfig({ hub }).yaml.replace(/apiToken: \w+/, `apiToken: ${serviceToken}`);
       const h = await startNbhub({
         configYaml,

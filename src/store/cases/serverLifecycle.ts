@@ -102,6 +102,8 @@ export function serverLifecycleCases(h: Harness): void {
     await s.transitionServer(id, { event: { type: 'request-spawn', position: 1 }, now: at(0), claim: { owner: A, expires: at(1000) } });
     const refused = await s.transitionServer(id, { event: { type: 'slot-granted' }, now: at(500), asOwner: B });
     assert.deepEqual(!refused.ok && refused.error, { code: 'claimed', owner: A, message: "the server's slot-granted is handled by replica replica-a" });
+    const invalid = await s.transitionServer(id, { event: { type: 'request-spawn', position: 1 }, now: at(500), asOwner: B });
+    assert.equal(!invalid.ok && invalid.error.code, 'already-pending', 'the state machine answers first');
     assert.equal(await s.claimServer(id, B, at(2000), at(500)), null);
     assert.equal((await s.claimServer(id, A, at(1500), at(500)))?.claim?.expires.getTime(), at(1500).getTime());
     assert.equal(await s.renewClaims(A, at(3000)), 1);
@@ -162,6 +164,36 @@ export function serverLifecycleCases(h: Harness): void {
     await assert.rejects(s.appendServerProgress(other + 1000, { progress: 1 }, at(5)), isStoreError('STORE_NOT_FOUND'));
     await s.deleteServer(other);
     assert.deepEqual(await s.listServerProgress(other), []);
+  });
+
+  it('watchServers wakes watchers on any replica\'s transitions and progress, or says there is no feed', async (t) => {
+    const s = await h.fresh(t);
+    const id = await serverOf(s);
+    let woken = 0;
+    let wake = () => undefined as void;
+    const stop = await s.watchServers(() => {
+      woken++;
+      wake();
+    });
+    if (stop === null) return; // no change feed (SQLite, MySQL): replicas poll
+    t.after(stop);
+    const other = h.same ? await h.same(t, s) : s;
+    // a guard against hanging, not a timing assertion
+    const nextWake = () =>
+      new Promise<void>((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error('no notification within 20 s')), 20_000);
+        wake = () => {
+          clearTimeout(guard);
+          resolve();
+        };
+      });
+    let woke = nextWake();
+    await other.transitionServer(id, { event: { type: 'request-spawn', position: 1 }, now: at(1) });
+    await woke;
+    woke = nextWake();
+    await other.appendServerProgress(id, { progress: 0, message: 'Server requested' }, at(2));
+    await woke;
+    assert.ok(woken >= 2);
   });
 
   it('replicas register with a heartbeat and are listed until removed', async (t) => {

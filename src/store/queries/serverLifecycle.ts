@@ -1,7 +1,9 @@
 // The server lifecycle applied in the database: each event of src/domain/serverState.ts is a
 // compare-and-set on the row's current phase and version, so replicas sharing the database
 // never both win a transition; claims say which replica runs a server's spawn or stop.
+import { sql, type Kysely } from 'kysely';
 import { persistedPhase, transition, type ServerState } from '../../domain/serverState.ts';
+import type { Database } from '../schema.ts';
 import { fromJson, fromMillis, toJson, toMillis } from '../codec.ts';
 import {
   StoreInputError,
@@ -14,6 +16,14 @@ import {
 } from '../types.ts';
 import type { SqlContext } from './context.ts';
 import { encodeFailure, patchColumns, selectServers, serverById, toServerRecord } from './servers.ts';
+
+/** The PostgreSQL channel replicas LISTEN on for server changes (Store.watchServers). */
+export const SERVERS_CHANNEL = 'nbhub_servers';
+
+/** Wakes the replicas listening (PostgreSQL; delivered when the transaction commits). Others poll. */
+export async function notifyServers(db: Kysely<Database>, kind: SqlContext['dialect']['kind']): Promise<void> {
+  if (kind === 'postgres') await sql`select pg_notify(${SERVERS_CHANNEL}, '')`.execute(db);
+}
 
 /** Writers racing on one row: each lost race re-reads; more than this many in a row is a bug. */
 const CAS_ATTEMPTS = 20;
@@ -66,12 +76,13 @@ export async function transitionServer(ctx: SqlContext, id: number, t: ServerTra
   const extra = patchColumns({ ...t.patch, claim: undefined }, `transitionServer ${id}`);
   for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
     const server = await requireServer(ctx, id, 'transitionServer');
+    // the state machine first: its codes (already running, pending, stopping) say more
+    const r = transition(server.lifecycle, t.event, t.now);
+    if (!r.ok) return { ok: false, server, error: r.error };
     const other = t.asOwner === undefined ? null : claimHeldByOther(server, t.asOwner, t.now);
     if (other !== null) {
       return { ok: false, server, error: { code: 'claimed', owner: other, message: `the server's ${t.event.type} is handled by replica ${other}` } };
     }
-    const r = transition(server.lifecycle, t.event, t.now);
-    if (!r.ok) return { ok: false, server, error: r.error };
     const won = await ctx.db.transaction().execute(async (db) => {
       const res = await db
         .updateTable('servers')
@@ -82,6 +93,7 @@ export async function transitionServer(ctx: SqlContext, id: number, t: ServerTra
         .executeTakeFirst();
       if (Number(res.numUpdatedRows) !== 1) return false;
       if (t.event.type === 'request-spawn') await db.deleteFrom('server_progress').where('server_id', '=', id).execute();
+      await notifyServers(db, ctx.dialect.kind);
       return true;
     });
     if (won) return { ok: true, server: await requireServer(ctx, id, 'transitionServer'), from: server.lifecycle };
@@ -133,6 +145,7 @@ export async function appendServerProgress(
       ctx.dialect.kind === 'mysql'
         ? Number((await insert.executeTakeFirstOrThrow()).insertId)
         : Number((await insert.returning('id').executeTakeFirstOrThrow()).id);
+    await notifyServers(ctx.db, ctx.dialect.kind);
     return { id: newId, event: { ...event }, created: fromMillis(created) };
   } catch (err) {
     if (ctx.dialect.isForeignKeyViolation(err)) throw new StoreNotFoundError(`store: appendServerProgress: no server with id ${id}`);
