@@ -62,7 +62,44 @@ const FILTER_KIND_SET: ReadonlySet<string> = new Set(FILTER_KINDS);
 const BARE_KIND_SET: ReadonlySet<string> = new Set(BARE_FILTER_KINDS);
 
 export function isScopeName(s: string): s is ScopeName {
-  return Object.prototype.hasOwnProperty.call(TABLE, s);
+  return Object.prototype.hasOwnProperty.call(TABLE, s) || CUSTOM.has(s);
+}
+
+/**
+ * Custom scopes (JupyterHub's custom_scopes, hub.customScopes): `custom:<name>[:<more>]` with a
+ * description and optional subscopes (other custom scopes). They exist for the whole process once
+ * defined; services check them themselves in the user model's `scopes`.
+ */
+const CUSTOM = new Map<string, { description: string; closure: readonly ScopeName[] }>();
+const CUSTOM_NAME = /^custom:[a-z0-9][a-z0-9_\-*:]*[a-z0-9_*]$/;
+
+export interface CustomScopeDefinition {
+  description: string;
+  subscopes?: readonly string[];
+}
+
+/** Defines custom scopes; throws ScopeError naming `where` for a bad name or an unknown subscope. */
+export function defineCustomScopes(defs: Readonly<Record<string, CustomScopeDefinition>>, where = 'hub.customScopes'): void {
+  for (const [name, d] of Object.entries(defs)) {
+    if (!CUSTOM_NAME.test(name)) {
+      throw new ScopeError('SCOPE_UNKNOWN', name, `Custom scope '${name}' in ${where} must look like custom:<name> (lower case letters, digits, _, -, *, :)`);
+    }
+    if (Object.prototype.hasOwnProperty.call(TABLE, name)) throw new ScopeError('SCOPE_UNKNOWN', name, `Custom scope '${name}' in ${where} is a built-in scope`);
+    for (const sub of d.subscopes ?? []) {
+      if (!(sub in defs) && !CUSTOM.has(sub)) throw new ScopeError('SCOPE_UNKNOWN', sub, `Subscope '${sub}' of ${name} in ${where} is not a custom scope defined there`);
+    }
+  }
+  const walk = (name: string, acc: Set<string>, path: string[]): void => {
+    if (path.includes(name)) throw new ScopeError('SCOPE_UNKNOWN', name, `Custom scopes in ${where} form a cycle: ${[...path, name].join(' → ')}`);
+    acc.add(name);
+    for (const sub of defs[name]?.subscopes ?? []) walk(sub, acc, [...path, name]);
+    for (const sub of defs[name] ? [] : (CUSTOM.get(name)?.closure ?? [])) acc.add(sub);
+  };
+  for (const [name, d] of Object.entries(defs)) {
+    const acc = new Set<string>();
+    walk(name, acc, []);
+    CUSTOM.set(name, { description: d.description, closure: Object.freeze([...acc] as ScopeName[]) });
+  }
 }
 
 /** Every concrete scope name, sorted. */
@@ -89,7 +126,7 @@ const CLOSURE: ReadonlyMap<ScopeName, readonly ScopeName[]> = (() => {
 
 /** The scope and everything it implies (unfiltered). */
 export function subscopesOf(name: ScopeName): readonly ScopeName[] {
-  return CLOSURE.get(name)!;
+  return CLOSURE.get(name) ?? CUSTOM.get(name)!.closure;
 }
 
 function suffix(where: string | undefined): string {

@@ -24,6 +24,7 @@ import { planServices, serviceEnv, serviceRoutes, storeServicePlans } from './se
 import { ManagedServices } from './managedServices.ts';
 import { checkUpgradeAllowed, dbUrlWithPassword } from './dbSettings.ts';
 import { ShareStore } from '../store/shares.ts';
+import { defineCustomScopes } from '../domain/scopes.ts';
 import { HubMetrics, instrumentProxy, instrumentReconciler, instrumentServers } from './metrics.ts';
 import { RouteReconciler } from './reconcile.ts';
 import { Culler } from './culler.ts';
@@ -116,6 +117,7 @@ export async function startHub(o: StartHubOptions): Promise<RunningHub> {
   for (const p of servicePlans) {
     services.set(p.name, { name: p.name, admin: p.admin, url: p.url, display: p.display, info: p.info, prefix: p.prefix, command: p.command, pid: () => managedServices.pid(p.name) });
   }
+  defineCustomScopes(config.hub.customScopes);
   const roles = loadRoles(config.hub.loadRoles, 'hub.loadRoles', { adminAccess: config.auth.admin.access });
   // sharing: scopes shared with a user (directly or through a group) join their own
   const shareStore = new ShareStore(store.db);

@@ -63,9 +63,8 @@ const ServiceInputSchema = Closed({
   oauth_redirect_uri: Type.Optional(Type.String({ minLength: 1, description: 'JupyterHub spelling of oauthRedirectUri.' })),
   oauth_roles: Type.Optional(Type.Array(Type.String(), { description: 'JupyterHub: roles of the service’s OAuth tokens. Ignored with a warning: grant roles with hub.loadRoles.' })),
   user: Type.Optional(Type.String({ description: 'JupyterHub: Unix user of a hub-managed service. Ignored with a warning: nbhub runs managed services as the hub’s user.' })),
-  command: Type.Optional(
-    Type.Unsafe<string | string[] | null>({ type: ['string', 'array', 'null'], items: { type: 'string' }, description: 'The command of a hub-managed service: a list, or (JupyterHub) one string.' }),
-  ),
+  // JupyterHub's one-string command is accepted here and made a one-element list by the z2jh fold
+  command: Key(Type.Unsafe<string | string[] | null>({ type: ['string', 'array', 'null'], items: { type: 'string' } }), null, 'The command of a hub-managed service: a list, or (JupyterHub) one string.'),
 });
 
 const roleProperties = {
@@ -154,6 +153,16 @@ function hubProperties<E extends TSchema, S extends TSchema, R extends TSchema>(
       'Override the X-JupyterHub-Version header sent to single-user servers; must be a PEP 440 version. null: the JupyterHub version nbhub implements.',
     ),
     loadRoles: Key(MapOf(role), {}, 'Custom roles, by name, and who has them.'),
+    customScopes: Key(
+      MapOf(
+        Closed({
+          description: Key(Type.String(), '', 'What the scope allows (shown on the OAuth consent page).'),
+          subscopes: Key(StringList(), [], 'Other custom scopes this one implies.'),
+        }),
+      ),
+      {},
+      'Custom scopes (JupyterHub custom_scopes), by name: custom:<name>, e.g. custom:grades:read. Grant them in hub.loadRoles (filters allowed); services read them from the user model.',
+    ),
     authenticatePrometheus: Key(
       Nullable(Type.Boolean()),
       null,
