@@ -60,6 +60,21 @@ export class IdentityCache {
     private readonly sharedScopes?: (user: string, groups: readonly string[]) => Promise<string[]>,
   ) {}
 
+  /**
+   * Groups of the users whose servers a token's scopes name (`…!server=alice/`), so an owner's
+   * `!group=` grant keeps such a scope in the intersection (a TA's OAuth token for a student's server).
+   */
+  private async groupsOfServerUsers(raw: readonly string[], owner: RoleHolder): Promise<(user: string) => Iterable<string>> {
+    const users = new Set<string>();
+    for (const s of raw) {
+      const m = /!server=([^/]+)\//.exec(s);
+      if (m && m[1] !== owner.name) users.add(m[1]);
+    }
+    const groups = new Map<string, string[]>();
+    for (const u of users) groups.set(u, await this.store.groupsOfUser(u));
+    return (u) => groups.get(u) ?? (u === owner.name ? (owner.groups ?? []) : []);
+  }
+
   /** The owner's scopes: their roles', plus what was shared with them. */
   private async ownerScopeSet(owner: RoleHolder) {
     const fromRoles = ownerScopes(owner, this.roles);
@@ -102,7 +117,7 @@ export class IdentityCache {
     if (!owner) return null;
     return {
       ...owner,
-      scopes: tokenScopes(rec.scopes, owner, await this.ownerScopeSet(owner)),
+      scopes: tokenScopes(rec.scopes, owner, await this.ownerScopeSet(owner), { groupsOf: await this.groupsOfServerUsers(rec.scopes, owner) }),
       via: 'token',
       token: rec,
       sessionId: rec.sessionId,

@@ -40,7 +40,10 @@ export function registerOAuthProvider(app: FastifyInstance, ctx: HubContext): vo
       if (check.mode === 'page') throw new HubError(check.status, check.message);
       return reply.redirect(errorRedirectUrl(check.redirectUri, check.error, check.state), 302);
     }
-    if (!canAccessClient(id.scopes, client!)) {
+    // `!group=` grants (e.g. access:servers!group=class) cover the servers of the group's members
+    const serverUser = /^access:servers!server=([^/]+)\//.exec(client!.accessScope)?.[1];
+    const ownerGroups = serverUser ? await ctx.store.groupsOfUser(serverUser) : [];
+    if (!canAccessClient(id.scopes, client!, (u) => (u === serverUser ? ownerGroups : []))) {
       throw new HubError(403, `You do not have permission to access ${client!.description || client!.id}`);
     }
     const grant = grantScopes({
@@ -49,6 +52,7 @@ export function registerOAuthProvider(app: FastifyInstance, ctx: HubContext): vo
       user: { kind: 'user', name: id.name, groups: id.groups },
       userScopes: id.scopes,
       roles: ctx.identities.roles,
+      groupsOf: (u) => (u === serverUser ? ownerGroups : u === id.name ? id.groups : []),
     });
     if (!grant.ok) return reply.redirect(errorRedirectUrl(check.request.redirectUri, grant.error, check.request.state), 302);
     if (consentNeeded(client!, id.name, ctx.oauthNoConfirm)) {
