@@ -34,6 +34,8 @@ export interface RemoteServersDeps {
   logger: Logger;
   /** Called when another replica's server became ready or went away (e.g. to reconcile routes). */
   onChange?: () => void;
+  /** Called after each read with how many spawns other replicas run (they count toward concurrentSpawnLimit). */
+  onSpawnsInFlight?: (n: number) => void;
 }
 
 export class RemoteServers {
@@ -69,6 +71,7 @@ export class RemoteServers {
       this.unwatch = null;
       void unwatch?.then((stop) => stop?.());
       this.servers = new Map();
+      this.d.onSpawnsInFlight?.(0);
       for (const f of this.followers.values()) f.log.push({ progress: 100, failed: true, message: 'The hub replica starting this server is gone' });
       this.followers.clear();
     }
@@ -135,7 +138,9 @@ export class RemoteServers {
 
   private async read(): Promise<void> {
     const next = new Map<string, Remote>();
-    for (const r of await this.d.store.listActiveServers()) {
+    const rows = await this.d.store.listActiveServers();
+    if (!this.timer) return; // switched off while reading: nothing to keep
+    for (const r of rows) {
       if (!r.claim || r.claim.owner === this.d.replicaId) continue;
       next.set(key(r.userName, r.name), { id: r.id, owner: r.claim.owner, state: r.lifecycle });
     }
@@ -144,6 +149,7 @@ export class RemoteServers {
     const changed = readyOf(next) !== readyOf(this.servers);
     this.servers = next;
     if (changed) this.d.onChange?.();
+    this.d.onSpawnsInFlight?.([...next.values()].filter((r) => r.state.phase === 'spawning' || r.state.phase === 'waiting-ready').length);
     await Promise.all([...this.followers].map(([k, f]) => this.follow(k, f)));
   }
 

@@ -108,11 +108,12 @@ export class ServerRecovery {
         server_name: rec.name,
         jupyterhub: true,
       });
+      // a spawn finished for a dead replica: its progress stream (in the database) ends here,
+      // written before the row so that whoever sees the server running also finds the event
+      if (interrupted) await store.appendServerProgress(rec.id, { ...progress.last }, this.h.deps.now());
       // outside the state machine: the row may be in any active phase of the owner that died
       await store.updateServer(rec.id, { phase: 'running', claim: { owner: this.h.lc.replicaId, expires: this.h.lc.leaseUntil() } });
       rt.recordId = rec.id;
-      // a spawn finished for a dead replica: its progress stream (in the database) ends here
-      if (interrupted) await store.appendServerProgress(rec.id, { ...progress.last }, this.h.deps.now());
       const exited = spawner.waitForExit(state, rt.exitWatch.signal);
       exited.catch(() => undefined);
       this.h.watch(rt, exited);
@@ -123,11 +124,11 @@ export class ServerRecovery {
     await this.h.revoke(rec.userName, rec.name);
     const failure: SpawnFailure | null =
       alive && !alive.running ? { message: alive.message, exitCode: alive.exitCode, logTail: alive.logTail, at: this.h.deps.now() } : interrupted;
-    await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure, claim: null });
     if (interrupted && failure) {
       const ended = { progress: 100, failed: true, message: `Spawn failed: ${failure.message}`, exit_code: failure.exitCode, log_tail: failure.logTail };
       await store.appendServerProgress(rec.id, ended, this.h.deps.now());
     }
+    await store.updateServer(rec.id, { phase: 'stopped', target: null, spawnerState: {}, lastFailure: failure, claim: null });
     return 'cleaned';
   }
 }

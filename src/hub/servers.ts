@@ -88,6 +88,7 @@ export class ServerManager {
       pollMs: d.remotePollMs ?? 250,
       logger: d.logger,
       onChange: () => d.onRemoteServersChanged?.(),
+      onSpawnsInFlight: (n) => this.queue.setOthersInFlight(n),
     });
     this.recovery = new ServerRecovery({
       deps: d,

@@ -127,3 +127,23 @@ test('setLimit raises the limit and drains the queue in order; 0 drains everythi
   q.setLimit(0);
   assert.deepEqual(await grantedOf(t), ['a', 'b', 'c', 'd']);
 });
+
+test("other replicas' spawns take slots; the slots they free go to this replica's queue in order", async () => {
+  const q = new SpawnQueue(3);
+  q.setOthersInFlight(2);
+  const t: Record<string, QueueTicket> = {};
+  for (const n of ['a', 'b', 'c']) t[n] = q.enter();
+  assert.deepEqual(await grantedOf(t), ['a']);
+  assert.deepEqual(['b', 'c'].map((n) => t[n].position()), [1, 2]);
+  q.setOthersInFlight(1);
+  assert.deepEqual(await grantedOf(t), ['a', 'b']);
+  q.setOthersInFlight(5); // more than the limit: nothing more is granted, nothing is taken back
+  t.a.release();
+  assert.deepEqual(await grantedOf(t), ['a', 'b']);
+  assert.equal(t.c.position(), 1);
+  q.setOthersInFlight(0);
+  assert.deepEqual(await grantedOf(t), ['a', 'b', 'c']);
+  t.b.release();
+  t.c.release();
+  assert.equal(q.active, 0);
+});

@@ -1,5 +1,7 @@
 // A fair FIFO gate for concurrent spawns: past `limit`, spawns wait their turn (and can be
-// told their place) instead of being refused with 429 as JupyterHub does.
+// told their place) instead of being refused with 429 as JupyterHub does. With several hub
+// replicas, the spawns other replicas run (as last read from the database) take slots too;
+// the order is first-come within each replica, not across replicas.
 
 export interface QueueTicket {
   /** Resolves when the spawn may proceed; rejects if cancelled while waiting. */
@@ -18,6 +20,8 @@ interface Waiter {
 
 export class SpawnQueue {
   private running = 0;
+  /** Spawns in flight on other hub replicas. */
+  private others = 0;
   private readonly waiting: Waiter[] = [];
 
   constructor(private limit: number) {}
@@ -25,6 +29,16 @@ export class SpawnQueue {
   setLimit(limit: number): void {
     this.limit = limit;
     this.drain();
+  }
+
+  /** How many spawns other replicas run now; slots they free go to this replica's queue. */
+  setOthersInFlight(n: number): void {
+    this.others = Math.max(0, n);
+    this.drain();
+  }
+
+  private hasSlot(): boolean {
+    return this.limit <= 0 || this.running + this.others < this.limit;
   }
 
   get active(): number {
@@ -52,7 +66,7 @@ export class SpawnQueue {
     });
     granted.catch(() => undefined);
     const w = waiter!;
-    if (this.limit <= 0 || this.running < this.limit) {
+    if (this.hasSlot() && this.waiting.length === 0) {
       w.grant();
     } else {
       this.waiting.push(w);
@@ -81,7 +95,7 @@ export class SpawnQueue {
 
   private drain(): void {
     let moved = false;
-    while (this.waiting.length > 0 && (this.limit <= 0 || this.running < this.limit)) {
+    while (this.waiting.length > 0 && this.hasSlot()) {
       this.waiting.shift()!.grant();
       moved = true;
     }
