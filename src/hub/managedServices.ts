@@ -63,7 +63,14 @@ export class ManagedServices {
     }
     r.child = child;
     r.startedAt = Date.now();
-    child.on('error', (err) => log.error({ err, command: cmd }, 'managed service could not be started'));
+    child.on('error', (err) => {
+      log.error({ err, command: cmd }, 'managed service could not be started');
+      // a command that could not be run at all (ENOENT, EACCES) emits no 'exit': try again later
+      if (child.pid === undefined && r.child === child) {
+        r.child = null;
+        this.scheduleRestart(r);
+      }
+    });
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => log.info({ output: line }, 'service output'));
     }

@@ -128,3 +128,20 @@ test('no service token reaches the hub log', { skip }, async () => {
   assert.ok(!hubLog.includes(t.token));
   assert.doesNotMatch(hubLog, /JUPYTERHUB_API_TOKEN=\w/);
 });
+
+test('a managed service whose command cannot be run is logged and retried, without stopping the hub', async () => {
+  let log = '';
+  const logger = pino({ level: 'info' }, { write: (s: string) => (log += s) });
+  const broken = await startTestHub({ logger, config: { hub: { services: { ghost: { command: ['/nonexistent/service-binary'] } } } } });
+  try {
+    // the first attempt and the retry a second later
+    await waitFor('a retry of the ghost service', () => (log.match(/managed service could not be started/g) ?? []).length >= 2, 15_000);
+    assert.match(log, /ENOENT/);
+    const r = await broken.api.call('GET', '/services/ghost');
+    assert.equal(r.status, 200);
+    assert.equal(r.body.pid, 0);
+    assert.deepEqual(r.body.command, ['/nonexistent/service-binary']);
+  } finally {
+    await broken.close();
+  }
+});
