@@ -12,8 +12,8 @@ import { freePort, startNbhub, type NbhubProcess } from './nbhubProcess.ts';
 
 export interface HubReplicas {
   serviceToken: string;
-  /** Starts (or restarts) the replica with this id. */
-  start(id: string): Promise<NbhubProcess>;
+  /** Starts (or restarts) the replica with this id; `extraYaml` is appended to its config (top-level keys). */
+  start(id: string, extraYaml?: string[]): Promise<NbhubProcess>;
   stop(): Promise<void>;
 }
 
@@ -42,9 +42,9 @@ export async function hubReplicas(o: { ids: string[]; dbYaml: string[]; heartbea
   const started: NbhubProcess[] = [];
   return {
     serviceToken,
-    async start(id) {
+    async start(id, extraYaml = []) {
       const hub = [...o.dbYaml, ...(o.hubYaml ?? []), `port: ${ports.get(id)}`, `connectUrl: http://127.0.0.1:${servicePort}`];
-      const configYaml = e2eConfig({ hub }).yaml.replace(/apiToken: \w+/, `apiToken: ${serviceToken}`);
+      const configYaml = e2eConfig({ hub }).yaml.replace(/apiToken: \w+/, `apiToken: ${serviceToken}`) + extraYaml.map((l) => `${l}\n`).join('');
       const h = await startNbhub({
         configYaml,
         name: id,
